@@ -1,0 +1,3 @@
+from ascent.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The `ascent` command line."""

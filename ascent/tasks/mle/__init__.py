@@ -1,0 +1,1 @@
+"""The MLE family: Kaggle-style competitions graded on private answers, with medals."""

@@ -1,0 +1,111 @@
+"""Competition metrics, each with a declared direction.
+
+Grade functions of tasks call these on arrays aligned by id (see `align`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from ascent.errors import GraderError, InvalidSubmission
+
+EPS = 1e-15
+
+
+def align(submission: pd.DataFrame, answers: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Join submission and answers on the id column (ids compared as text).
+
+    Answer columns that share a name with submission columns get the suffix `_true`.
+    """
+    if id_column not in submission.columns:
+        raise InvalidSubmission(f"the submission has no id column '{id_column}'")
+    if id_column not in answers.columns:
+        raise GraderError(f"the answers have no id column '{id_column}'")
+    sub = submission.assign(**{id_column: submission[id_column].astype(str)})
+    ans = answers.assign(**{id_column: answers[id_column].astype(str)})
+    if sub[id_column].duplicated().any():
+        raise InvalidSubmission("the submission repeats some ids")
+    merged = ans.merge(sub, on=id_column, how="left", suffixes=("_true", ""), indicator=True)
+    missing = int((merged["_merge"] != "both").sum())
+    if missing:
+        raise InvalidSubmission(f"the submission lacks predictions for {missing} graded ids")
+    return merged.drop(columns="_merge")
+
+
+def auc(y_true: Sequence, y_score: Sequence) -> float:
+    y = np.asarray(y_true)
+    if len(np.unique(y)) < 2:
+        raise GraderError("AUC needs both classes among the graded rows")
+    return float(skm.roc_auc_score(y, np.asarray(y_score, dtype=float)))
+
+
+def log_loss(y_true: Sequence, proba: np.ndarray, classes: Sequence[str]) -> float:
+    """Multiclass (or binary, with one column per class) log loss; rows are renormalised."""
+    p = np.clip(np.asarray(proba, dtype=float), EPS, 1 - EPS)
+    p = p / p.sum(axis=1, keepdims=True)
+    index = {str(c): i for i, c in enumerate(classes)}
+    try:
+        cols = np.array([index[str(v)] for v in y_true])
+    except KeyError as exc:
+        raise GraderError(f"an answer label {exc} is not among the classes") from None
+    return float(-np.mean(np.log(p[np.arange(len(cols)), cols])))
+
+
+def binary_log_loss(y_true: Sequence, p_positive: Sequence) -> float:
+    p = np.clip(np.asarray(p_positive, dtype=float), EPS, 1 - EPS)
+    y = np.asarray(y_true, dtype=float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def accuracy(y_true: Sequence, y_pred: Sequence) -> float:
+    return float(skm.accuracy_score(_text(y_true), _text(y_pred)))
+
+
+def macro_f1(y_true: Sequence, y_pred: Sequence) -> float:
+    return float(skm.f1_score(_text(y_true), _text(y_pred), average="macro"))
+
+
+def rmse(y_true: Sequence, y_pred: Sequence) -> float:
+    diff = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.sqrt(np.mean(diff**2)))
+
+
+def mae(y_true: Sequence, y_pred: Sequence) -> float:
+    diff = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.mean(np.abs(diff)))
+
+
+def qwk(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> float:
+    """Quadratic weighted kappa over ordered labels (given in order, or sortable integers)."""
+    return float(
+        skm.cohen_kappa_score(
+            list(y_true), list(y_pred), labels=list(labels) if labels else None, weights="quadratic"
+        )
+    )
+
+
+def columnwise(metric: Callable[[Sequence, Sequence], float], truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean of a metric applied to each target column."""
+    truth, pred = np.asarray(truth), np.asarray(pred)
+    return float(np.mean([metric(truth[:, j], pred[:, j]) for j in range(truth.shape[1])]))
+
+
+def _text(values: Sequence) -> list[str]:
+    return [str(v) for v in values]
+
+
+HIGHER_IS_BETTER = {
+    "auc": True,
+    "accuracy": True,
+    "macro_f1": True,
+    "qwk": True,
+    "log_loss": False,
+    "rmse": False,
+    "mae": False,
+    "mcmae": False,
+    "mcrmse": False,
+}

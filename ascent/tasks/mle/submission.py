@@ -1,0 +1,175 @@
+"""Reading and checking an MLE submission CSV before any metric sees it.
+
+Every check raises `InvalidSubmission` with one line that says what is wrong and how to fix it.
+Messages may quote the submission's own content, never the answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ascent.errors import InvalidSubmission
+from ascent.tasks.spec import MleSpec
+
+_EXAMPLES = 3
+
+
+def read_submission(path: Path, spec: MleSpec) -> pd.DataFrame:
+    """Parse a submission file: size-checked before parsing, ids kept as text."""
+    size = path.stat().st_size
+    limit = int(spec.max_submission_mb * 1024 * 1024)
+    if size > limit:
+        raise InvalidSubmission(
+            f"the submission is {size / 1e6:.1f} MB, over the limit of {spec.max_submission_mb} MB"
+        )
+    if size == 0:
+        raise InvalidSubmission("the submission file is empty; write a CSV with a header row")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise InvalidSubmission("the submission is not a text CSV file (it holds NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidSubmission("the submission is not UTF-8 text; write a plain CSV") from None
+    header = next(csv.reader(io.StringIO(text)), None)
+    if not header or all(not h.strip() for h in header):
+        raise InvalidSubmission("the submission has no header row; the first line names columns")
+    if len(header) > 10 * (len(spec.submission_columns) + 1) + 100:
+        raise InvalidSubmission(
+            f"the submission has {len(header)} columns; "
+            f"expected {len(spec.submission_columns) + 1}"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype={spec.id_column: str}, keep_default_na=True, low_memory=False
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InvalidSubmission(f"the submission is not a valid CSV: {first}") from None
+    return frame
+
+
+def validate_submission(frame: pd.DataFrame, sample: pd.DataFrame, spec: MleSpec) -> pd.DataFrame:
+    """Check a parsed submission against the sample submission; return it typed and in order."""
+    expected = [spec.id_column, *spec.submission_columns]
+    _check_columns(list(frame.columns), expected)
+    frame = frame[expected].copy()
+    ids = frame[spec.id_column].astype(str).str.strip()
+    if frame[spec.id_column].isna().any():
+        raise InvalidSubmission(f"the id column '{spec.id_column}' has empty values")
+    sample_ids = sample[spec.id_column].astype(str).str.strip()
+    if len(frame) != len(sample_ids):
+        raise InvalidSubmission(
+            f"the submission has {len(frame)} rows; expected {len(sample_ids)} "
+            f"(one per id in test.csv, as in sample_submission.csv)"
+        )
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise InvalidSubmission(
+            f"{duplicated.nunique()} ids appear more than once, e.g. {_examples(duplicated)}"
+        )
+    unknown = ids[~ids.isin(set(sample_ids))]
+    if len(unknown):
+        raise InvalidSubmission(
+            f"{len(unknown)} ids are not in test.csv, e.g. {_examples(unknown)}; "
+            "use the ids of sample_submission.csv"
+        )
+    frame[spec.id_column] = ids
+    for column in spec.submission_columns:
+        frame[column] = _typed_column(frame[column], column, spec)
+    if spec.prediction == "probability" and len(spec.submission_columns) > 1:
+        sums = frame[spec.submission_columns].sum(axis=1)
+        if (sums <= 0).any():
+            raise InvalidSubmission("some rows have probabilities that sum to 0")
+    order = pd.Series(range(len(sample_ids)), index=sample_ids.values)
+    frame = frame.iloc[np.argsort(order.loc[frame[spec.id_column]].to_numpy())]
+    return frame.reset_index(drop=True)
+
+
+def _check_columns(found: list[str], expected: list[str]) -> None:
+    seen = [str(c) for c in found]
+    dupes = sorted({c for c in seen if seen.count(c) > 1})
+    if dupes:
+        raise InvalidSubmission(f"column(s) {_names(dupes)} appear more than once")
+    missing = [c for c in expected if c not in seen]
+    extra = [c for c in seen if c not in expected]
+    if missing and extra:
+        raise InvalidSubmission(
+            f"missing column(s) {_names(missing)} and unexpected column(s) {_names(extra)}; "
+            f"the header must be: {','.join(expected)}"
+        )
+    if missing:
+        raise InvalidSubmission(
+            f"missing column(s) {_names(missing)}; the header must be: {','.join(expected)}"
+        )
+    if extra:
+        raise InvalidSubmission(
+            f"unexpected column(s) {_names(extra)}; the header must be: {','.join(expected)}"
+        )
+
+
+def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
+    if spec.prediction == "label":
+        text = values.astype(str).str.strip()
+        if values.isna().any():
+            raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
+        allowed = {str(c) for c in spec.classes or []}
+        if allowed:
+            text = text.map(lambda v: _canonical_label(v, allowed))
+            bad = text[~text.isin(allowed)]
+            if len(bad):
+                raise InvalidSubmission(
+                    f"column '{column}' has {len(bad)} values that are not valid classes, "
+                    f"e.g. {_examples(bad)}; valid: {', '.join(sorted(allowed))}"
+                )
+        return text
+    numbers = pd.to_numeric(values, errors="coerce")
+    if spec.prediction == "any" and (numbers.isna() & values.notna()).any():
+        if values.isna().any():
+            raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
+        return values.astype(str)
+    not_numeric = values[numbers.isna() & values.notna()]
+    if len(not_numeric):
+        raise InvalidSubmission(
+            f"column '{column}' has {len(not_numeric)} non-numeric values, "
+            f"e.g. {_examples(not_numeric.astype(str))}"
+        )
+    array = numbers.to_numpy(dtype=float)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise InvalidSubmission(
+            f"column '{column}' has {int(bad.sum())} missing, NaN or infinite values"
+        )
+    if spec.prediction == "probability" and ((array < 0) | (array > 1)).any():
+        outside = int(((array < 0) | (array > 1)).sum())
+        raise InvalidSubmission(
+            f"column '{column}' has {outside} probabilities outside [0, 1]"
+        )
+    return pd.Series(array, index=values.index)
+
+
+def _canonical_label(value: str, allowed: set[str]) -> str:
+    """Accept `3.0` for class `3`: integer classes written as floats by pandas are common."""
+    if value in allowed:
+        return value
+    try:
+        as_float = float(value)
+    except ValueError:
+        return value
+    if as_float.is_integer() and str(int(as_float)) in allowed:
+        return str(int(as_float))
+    return value
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(f"'{c}'" for c in columns)
+
+
+def _examples(values: pd.Series) -> str:
+    shown = [repr(str(v))[:40] for v in values.unique()[:_EXAMPLES]]
+    return ", ".join(shown)
