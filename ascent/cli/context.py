@@ -15,8 +15,8 @@ from ascent.config import HOME_ENV, Paths, extra_task_dirs, get_paths
 from ascent.store import Store
 from ascent.tasks.registry import Registry
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 IMPORTED_TASKS = "imported"
 

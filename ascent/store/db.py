@@ -35,6 +35,7 @@ class Store:
             )
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._refuse_newer_schema()
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -76,14 +77,18 @@ class Store:
             else:
                 self._conn.execute("COMMIT")
 
-    def _migrate(self) -> None:
+    def _refuse_newer_schema(self) -> None:
         current = self.version
         if current > LATEST_VERSION:
+            self._conn.close()
             raise StoreError(
                 f"the store {self.path} has schema version {current}, newer than this "
                 f"ascentlab understands ({LATEST_VERSION})",
                 hint="upgrade ascentlab, or point ASCENT_HOME at another folder",
             )
+
+    def _migrate(self) -> None:
+        current = self.version
         for version, script in MIGRATIONS:
             if version <= current:
                 continue

@@ -168,7 +168,7 @@ def expand_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns that parse as dates become numeric year, month, day-of-year and day index."""
     out = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype != object:
+        if not (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
             continue
         sample = frame[column].dropna().astype(str).head(20)
         if sample.empty or not sample.str.match(r"^\d{4}-\d{2}-\d{2}").all():

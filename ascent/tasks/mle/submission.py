@@ -128,11 +128,9 @@ def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
                     f"e.g. {_examples(bad)}; valid: {', '.join(sorted(allowed))}"
                 )
         return text
+    if spec.prediction == "any":
+        return _untyped_column(values, column)
     numbers = pd.to_numeric(values, errors="coerce")
-    if spec.prediction == "any" and (numbers.isna() & values.notna()).any():
-        if values.isna().any():
-            raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
-        return values.astype(str)
     not_numeric = values[numbers.isna() & values.notna()]
     if len(not_numeric):
         raise InvalidSubmission(
@@ -151,6 +149,16 @@ def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
             f"column '{column}' has {outside} probabilities outside [0, 1]"
         )
     return pd.Series(array, index=values.index)
+
+
+def _untyped_column(values: pd.Series, column: str) -> pd.Series:
+    """Imported competitions: keep pandas' own types (their grade.py expects them)."""
+    if values.isna().any():
+        raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if not np.isfinite(values.to_numpy(dtype=float)).all():
+            raise InvalidSubmission(f"column '{column}' has infinite values")
+    return values
 
 
 def _canonical_label(value: str, allowed: set[str]) -> str:
