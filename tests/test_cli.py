@@ -26,7 +26,9 @@ def test_tasks_list_json_and_family_filter(cli, home):
 
 def test_tasks_show(cli, home):
     shown = cli("tasks", "show", "penguin-species")
-    assert shown.exit_code == 0 and "log_loss" in shown.stdout and "Submission format" in shown.stdout
+    assert (
+        shown.exit_code == 0 and "log_loss" in shown.stdout and "Submission format" in shown.stdout
+    )
     spec = json.loads(cli("tasks", "show", "penguin-species", "--json").stdout)
     assert spec["spec"]["mle"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
 
@@ -79,7 +81,9 @@ def test_demo_writes_a_report(cli, home):
 def test_module_entry_point_runs_as_a_process(home):
     proc = subprocess.run(
         [sys.executable, "-m", "ascent", "tasks", "show", "no-such-task"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: no task with id 'no-such-task'")

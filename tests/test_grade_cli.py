@@ -105,9 +105,21 @@ def bad_cases(sample: pd.DataFrame) -> dict[str, tuple[object, str]]:
 
 
 BAD_CASES = [
-    "empty", "not csv", "missing column", "extra column", "renamed column", "duplicate ids",
-    "unknown ids", "missing rows", "extra rows", "ten times the rows", "nan", "inf", "strings",
-    "probability outside [0,1]", "no header",
+    "empty",
+    "not csv",
+    "missing column",
+    "extra column",
+    "renamed column",
+    "duplicate ids",
+    "unknown ids",
+    "missing rows",
+    "extra rows",
+    "ten times the rows",
+    "nan",
+    "inf",
+    "strings",
+    "probability outside [0,1]",
+    "no header",
 ]
 
 

@@ -41,7 +41,9 @@ def test_thresholds_are_scores_at_the_places(n, higher):
         return n - place if higher else place
 
     assert (limits.gold, limits.silver, limits.bronze) == (
-        score_at(gold_p), score_at(silver_p), score_at(bronze_p)
+        score_at(gold_p),
+        score_at(silver_p),
+        score_at(bronze_p),
     )
     assert limits.median == pytest.approx(np.median(scores))
     better = 1 if higher else -1

@@ -20,7 +20,15 @@ def test_at_least_ten_competitions_covering_the_required_kinds():
     tasks = Registry(plugins=False).all("mle")
     assert len(tasks) >= 10
     kinds = {t.spec.mle.task_type for t in tasks}
-    assert {"binary", "multiclass", "regression", "ordinal", "multitarget", "forecast", "image"} <= kinds
+    assert {
+        "binary",
+        "multiclass",
+        "regression",
+        "ordinal",
+        "multitarget",
+        "forecast",
+        "image",
+    } <= kinds
     metrics = {t.spec.metric.name for t in tasks}
     assert {"auc", "log_loss", "accuracy", "macro_f1", "rmse", "mae", "qwk"} <= metrics
 

@@ -28,7 +28,9 @@ def test_folder_is_read_as_a_task(task):
 def test_prepare_and_grade_through_the_compat_layer(task, home, tmp_path):
     prepared = prepare_task(task, home)
     assert {p.name for p in prepared.public.iterdir()} == {
-        "train.csv", "test.csv", "sample_submission.csv"
+        "train.csv",
+        "test.csv",
+        "sample_submission.csv",
     }
     assert prepared.mle_spec.id_column == "PassengerId"
     assert prepared.mle_spec.submission_columns == ["Transported"]

@@ -11,8 +11,13 @@ from ascent.store.records import EventRecord, RunRecord, SubmissionRecord
 
 def _run(run_id: str = "r1", **kw) -> RunRecord:
     base = dict(
-        run_id=run_id, task_id="t", family="mle", agent="example", status="running",
-        created_at="2026-01-01T00:00:00", path="/tmp/x",
+        run_id=run_id,
+        task_id="t",
+        family="mle",
+        agent="example",
+        status="running",
+        created_at="2026-01-01T00:00:00",
+        path="/tmp/x",
     )
     return RunRecord(**{**base, **kw})
 
@@ -30,12 +35,23 @@ def test_runs_submissions_events_round_trip(tmp_path):
     with Store(path) as store:
         store.insert_run(_run(config={"budget": 60}))
         store.update_run("r1", status="finished", final_score=0.5, config={"budget": 30})
-        store.upsert_submission(SubmissionRecord(
-            run_id="r1", submission_id="s1", seq=1, created_at="now", sha256="ab",
-            path="sub.csv", status="ok", score=0.5, split="public",
-        ))
-        events = [EventRecord(run_id="r1", seq=i, ts=float(i), kind="agent_step", payload={"i": i})
-                  for i in range(5)]
+        store.upsert_submission(
+            SubmissionRecord(
+                run_id="r1",
+                submission_id="s1",
+                seq=1,
+                created_at="now",
+                sha256="ab",
+                path="sub.csv",
+                status="ok",
+                score=0.5,
+                split="public",
+            )
+        )
+        events = [
+            EventRecord(run_id="r1", seq=i, ts=float(i), kind="agent_step", payload={"i": i})
+            for i in range(5)
+        ]
         assert store.insert_events(events) == 5
         # Re-indexing the same events (as resume does) adds nothing.
         assert store.insert_events(events) == 0
@@ -98,9 +114,9 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
     def write(offset: int) -> None:
         for i in range(50):
-            store.insert_events([EventRecord(
-                run_id="r1", seq=offset + i, ts=0.0, kind="agent_step", payload={}
-            )])
+            store.insert_events(
+                [EventRecord(run_id="r1", seq=offset + i, ts=0.0, kind="agent_step", payload={})]
+            )
 
     threads = [threading.Thread(target=write, args=(k * 1000,)) for k in range(4)]
     for t in threads:

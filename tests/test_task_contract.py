@@ -22,16 +22,24 @@ def test_valid_spec_loads_with_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("yaml_text", "field"),
     [
-        ("id: toy\nfamily: mle\ntitle: t\nmetric: {name: rmse, higher_is_better: maybe}\n"
-         "mle: {task_type: regression, id_column: id, target_columns: [y], "
-         "submission_columns: [y], prediction: number}\n", "metric.higher_is_better"),
+        (
+            "id: toy\nfamily: mle\ntitle: t\nmetric: {name: rmse, higher_is_better: maybe}\n"
+            "mle: {task_type: regression, id_column: id, target_columns: [y], "
+            "submission_columns: [y], prediction: number}\n",
+            "metric.higher_is_better",
+        ),
         ("id: toy\nfamily: mle\ntitle: t\n", "metric"),
         ("id: toy\nfamily: nlp\ntitle: t\nmetric: {name: a, higher_is_better: true}\n", "family"),
         ("id: Toy Task\nfamily: ft\ntitle: t\nmetric: {name: a, higher_is_better: true}\n", "id"),
-        ("id: toy\nfamily: ft\ntitle: t\nmetric: {name: a, higher_is_better: true}\ncolour: red\n",
-         "colour"),
-        ("id: toy\nfamily: ft\ntitle: t\nmetric: {name: a, higher_is_better: true}\n"
-         "budget: {wall_seconds: -5}\n", "budget.wall_seconds"),
+        (
+            "id: toy\nfamily: ft\ntitle: t\nmetric: {name: a, higher_is_better: true}\ncolour: red\n",
+            "colour",
+        ),
+        (
+            "id: toy\nfamily: ft\ntitle: t\nmetric: {name: a, higher_is_better: true}\n"
+            "budget: {wall_seconds: -5}\n",
+            "budget.wall_seconds",
+        ),
     ],
 )
 def test_bad_task_yaml_names_the_field(tmp_path, yaml_text, field):
@@ -148,7 +156,7 @@ def test_prepare_that_raises_caches_nothing(tmp_path, home):
 
 def test_missing_grade_py_is_a_clear_error(tmp_path):
     task = Registry([write_task(tmp_path, grade=None)], bundled=False, plugins=False).get("toy")
-    with pytest.raises(TaskSpecError, match="has no grade.py"):
+    with pytest.raises(TaskSpecError, match=r"has no grade\.py"):
         task.grade_fn()
 
 

@@ -23,7 +23,9 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         for column in ("area", "check", "status", "detail", "how to get it"):
             table.add_column(column, overflow="fold")
         for c in checks:
-            status = "[green]ok[/]" if c.ok else ("[red]missing[/]" if c.required else "[yellow]—[/]")
+            status = (
+                "[green]ok[/]" if c.ok else ("[red]missing[/]" if c.required else "[yellow]—[/]")
+            )
             table.add_row(c.area, c.name, status, escape(c.detail), escape(c.fix or ""))
         console.print(table)
     if any(c.required and not c.ok for c in checks):

@@ -11,7 +11,8 @@ from rich.text import Text
 
 from ascent.cli.context import console, err_console, state
 from ascent.errors import ConfigError
-from ascent.tasks.grading import GradeResult, grade as grade_submission
+from ascent.tasks.grading import GradeResult
+from ascent.tasks.grading import grade as grade_submission
 from ascent.tasks.prepare import prepare_task
 
 EXIT_INVALID = 2

@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 
 from ascent import __version__
-from ascent.cli import demo_cmd, doctor_cmd, grade_cmd, tasks_cmd
+from ascent.cli import demo_cmd, doctor_cmd, grade_cmd, run_cmd, tasks_cmd
 from ascent.cli.context import configure, err_console
 from ascent.errors import AscentError
 
@@ -26,6 +26,10 @@ app.add_typer(tasks_cmd.app, name="tasks")
 app.command("grade")(grade_cmd.grade)
 app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
+app.command("run")(run_cmd.run)
+app.command("resume")(run_cmd.resume)
+app.add_typer(run_cmd.runs_app, name="runs")
+app.add_typer(run_cmd.agents_app, name="agents")
 
 
 def _version(value: bool) -> None:
@@ -37,11 +41,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     home: Path | None = typer.Option(
-        None, "--home", envvar="ASCENT_HOME", help="State folder (default ~/.ascent).",
+        None,
+        "--home",
+        envvar="ASCENT_HOME",
+        help="State folder (default ~/.ascent).",
         show_envvar=True,
     ),
     task_dir: list[Path] = typer.Option(
-        [], "--task-dir", help="Extra task folder (a task, or a folder of tasks). Repeatable.",
+        [],
+        "--task-dir",
+        help="Extra task folder (a task, or a folder of tasks). Repeatable.",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
     version: bool = typer.Option(

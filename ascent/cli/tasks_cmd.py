@@ -39,7 +39,9 @@ def _task_row(task: Task) -> dict:
 
 @app.command("list")
 def list_tasks(
-    family: str | None = typer.Option(None, "--family", "-f", help="Only this family: mle, ft, rl."),
+    family: str | None = typer.Option(
+        None, "--family", "-f", help="Only this family: mle, ft, rl."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List every task that can be run here."""
@@ -57,8 +59,12 @@ def list_tasks(
     for r in rows:
         arrow = "↑" if r["higher_is_better"] else "↓"
         table.add_row(
-            r["id"], r["family"], r["type"], f"{r['metric']} {arrow}",
-            f"{r['budget_seconds'] // 60} min / {r['max_submissions']} subs", r["source"],
+            r["id"],
+            r["family"],
+            r["type"],
+            f"{r['metric']} {arrow}",
+            f"{r['budget_seconds'] // 60} min / {r['max_submissions']} subs",
+            r["source"],
             "yes" if r["prepared"] else "-",
         )
     console.print(table)
@@ -106,8 +112,12 @@ def prepare(
     else:
         raise TaskSpecError("name at least one task id, or use --all")
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         bar = progress.add_task("preparing", total=len(tasks))
         for task in tasks:
@@ -186,12 +196,18 @@ def leaderboard(
             raise TaskSpecError(f"task '{task.id}' is not an MLE task with medals")
         prepared = prepare_task(task, ctx.paths, ctx.store)
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
             bar = progress.add_task(f"{task.id}", total=size)
             board = build_leaderboard(
-                prepared, size=size, seed=seed, on_progress=lambda *_: progress.advance(bar)
+                prepared,
+                size=size,
+                seed=seed,
+                on_progress=lambda *_, bar=bar: progress.advance(bar),
             )
         limits = thresholds(board["score"].tolist(), task.spec.metric.higher_is_better)
         console.print(

@@ -11,12 +11,18 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from ascent.errors import GraderError, InvalidSubmission
-from ascent.tasks.mle.medals import MedalReport, load_leaderboard_scores, rank, thresholds
+from ascent.tasks.mle.medals import (
+    MedalReport,
+    Thresholds,
+    load_leaderboard_scores,
+    rank,
+    thresholds,
+)
 from ascent.tasks.prepare import PreparedTask, verify_checksums
 
 log = logging.getLogger(__name__)
@@ -43,67 +49,122 @@ class GradeResult(BaseModel):
     flags: list[str] = []
 
 
+class Grader:
+    """Grades any number of submissions of one prepared task.
+
+    Answers and medal thresholds are loaded once; the prepared data's checksums are verified at
+    construction, so a grader never scores against answers that changed on disk.
+    """
+
+    def __init__(self, prepared: PreparedTask) -> None:
+        self.prepared = prepared
+        self.task = prepared.task
+        self._family: _FamilyGrader | None = None
+        self._setup_error: GraderError | None = None
+        try:
+            if verify_checksums(prepared.root) is None:
+                raise GraderError(
+                    f"the prepared data of '{self.task.id}' changed on disk; prepare it again"
+                )
+            self._family = _family_grader(prepared)
+        except GraderError as exc:
+            self._setup_error = exc
+        except Exception as exc:  # a broken grade.py must not look like a bad submission
+            self._setup_error = GraderError(
+                f"the grader of '{self.task.id}' failed to load: {type(exc).__name__}: {exc}"
+            )
+        self._limits = _leaderboard_limits(prepared)
+
+    def grade(self, submission: Path, split: GradeSplit = "private") -> GradeResult:
+        started = time.perf_counter()
+        base = {
+            "task_id": self.task.id,
+            "split": split,
+            "metric": self.task.spec.metric.name,
+            "higher_is_better": self.task.spec.metric.higher_is_better,
+            "baseline": self.task.spec.baseline,
+        }
+        digest: str | None = None
+        try:
+            submission = _regular_file(submission)
+            digest = _sha256(submission)
+            if self._setup_error is not None:
+                raise self._setup_error
+            assert self._family is not None
+            score, n_rows = self._family.score(submission, split)
+            if not math.isfinite(score):
+                raise GraderError(f"the grader of '{self.task.id}' returned {score}, not finite")
+        except InvalidSubmission as exc:
+            return GradeResult(
+                **base,
+                status="invalid",
+                valid=False,
+                error=str(exc),
+                sha256=digest,
+                seconds=time.perf_counter() - started,
+                medals=self._medals(None, split),
+            )
+        except GraderError as exc:
+            log.error("grader error on %s: %s", self.task.id, exc)
+            return GradeResult(
+                **base,
+                status="grader_error",
+                valid=False,
+                error=str(exc),
+                sha256=digest,
+                seconds=time.perf_counter() - started,
+            )
+        except Exception as exc:  # a bug in grade.py: the grader's failure, loudly
+            log.exception("grade.py of %s raised", self.task.id)
+            return GradeResult(
+                **base,
+                status="grader_error",
+                valid=False,
+                sha256=digest,
+                error=f"the grader of '{self.task.id}' failed: {type(exc).__name__}: {exc}",
+                seconds=time.perf_counter() - started,
+            )
+        return GradeResult(
+            **base,
+            status="ok",
+            valid=True,
+            score=score,
+            n_rows=n_rows,
+            sha256=digest,
+            seconds=time.perf_counter() - started,
+            medals=self._medals(score, split),
+        )
+
+    def _medals(self, score: float | None, split: GradeSplit) -> MedalReport | None:
+        """Medals compare private-split scores with a leaderboard scored on the private split."""
+        if split != "private" or self._limits is None:
+            return None
+        return rank(score, self._limits)
+
+
 def grade(prepared: PreparedTask, submission: Path, split: GradeSplit = "private") -> GradeResult:
-    task = prepared.task
-    started = time.perf_counter()
-    base = {
-        "task_id": task.id,
-        "split": split,
-        "metric": task.spec.metric.name,
-        "higher_is_better": task.spec.metric.higher_is_better,
-        "baseline": task.spec.baseline,
-    }
-    score: float | None = None
-    n_rows: int | None = None
-    digest: str | None = None
-    try:
-        submission = _regular_file(submission)
-        digest = _sha256(submission)
-        if verify_checksums(prepared.root) is None:
-            raise GraderError(f"the prepared data of '{task.id}' changed on disk; prepare it again")
-        score, n_rows = _grade_family(prepared, submission, split)
-        if not math.isfinite(score):
-            raise GraderError(f"the grader of '{task.id}' returned {score}, not a finite number")
-    except InvalidSubmission as exc:
-        return GradeResult(
-            **base, status="invalid", valid=False, error=str(exc), sha256=digest,
-            seconds=time.perf_counter() - started, medals=_medals(prepared, None, split),
-        )
-    except GraderError as exc:
-        log.error("grader error on %s: %s", task.id, exc)
-        return GradeResult(
-            **base, status="grader_error", valid=False, error=str(exc), sha256=digest,
-            seconds=time.perf_counter() - started,
-        )
-    except Exception as exc:  # a bug in grade.py: reported as the grader's failure, loudly
-        log.exception("grade.py of %s raised", task.id)
-        return GradeResult(
-            **base, status="grader_error", valid=False, sha256=digest,
-            error=f"the grader of '{task.id}' failed: {type(exc).__name__}: {exc}",
-            seconds=time.perf_counter() - started,
-        )
-    return GradeResult(
-        **base, status="ok", valid=True, score=score, n_rows=n_rows, sha256=digest,
-        seconds=time.perf_counter() - started, medals=_medals(prepared, score, split),
-    )
+    """Grade one submission (loads the answers; use `Grader` to grade many)."""
+    return Grader(prepared).grade(submission, split)
 
 
-def _grade_family(prepared: PreparedTask, submission: Path, split: GradeSplit) -> tuple[float, int]:
+class _FamilyGrader(Protocol):
+    def score(self, submission: Path, split: str) -> tuple[float, int]: ...
+
+
+def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
     family = prepared.task.family
     if family == "mle":
-        from ascent.tasks.mle.grading import grade_mle
+        from ascent.tasks.mle.grading import MleGrader
 
-        return grade_mle(prepared, submission, split)
+        return MleGrader(prepared)
     raise GraderError(f"no grader for family '{family}' yet")
 
 
-def _medals(prepared: PreparedTask, score: float | None, split: GradeSplit) -> MedalReport | None:
-    """Medals compare private-split scores with a leaderboard scored on the private split."""
+def _leaderboard_limits(prepared: PreparedTask) -> Thresholds | None:
     path = prepared.task.leaderboard_path
-    if split != "private" or path is None or not path.is_file():
+    if path is None or not path.is_file():
         return None
-    limits = thresholds(load_leaderboard_scores(path), prepared.task.spec.metric.higher_is_better)
-    return rank(score, limits)
+    return thresholds(load_leaderboard_scores(path), prepared.task.spec.metric.higher_is_better)
 
 
 def _regular_file(path: Path) -> Path:

@@ -151,9 +151,7 @@ def _write_leaderboard_split(task: Task, public: Path, private: Path) -> None:
     order = rng.permutation(len(ids))
     split = np.array(["private"] * len(ids), dtype=object)
     split[order[:n_public]] = "public"
-    pd.DataFrame({id_column: ids, "split": split}).to_csv(
-        private / SPLIT_FILE, index=False
-    )
+    pd.DataFrame({id_column: ids, "split": split}).to_csv(private / SPLIT_FILE, index=False)
 
 
 def write_checksums(root: Path) -> str:
@@ -178,7 +176,9 @@ def verify_checksums(root: Path) -> str | None:
 
 def _files(root: Path) -> list[str]:
     return sorted(
-        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and p.name != CHECKSUMS
     )
 
 

@@ -15,6 +15,8 @@ from ascent.errors import TaskSpecError
 from ascent.tasks.spec import TaskSpec, load_spec
 
 Layout = Literal["native", "mlebench"]
+# Spec fields that shape prepared data; editing others (title, budget...) keeps the cache.
+_DATA_FIELDS = {"id", "family", "version", "seed", "public_fraction", "mle", "base_model"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Task:
     def fingerprint(self) -> str:
         """Changes whenever prepared data could change: spec, prepare code, raw files."""
         digest = hashlib.sha256()
-        digest.update(self.spec.model_dump_json().encode())
+        digest.update(self.spec.model_dump_json(include=_DATA_FIELDS).encode())
         files = [self.root / "prepare.py"]
         if self.raw_dir is not None:
             files += sorted(p for p in self.raw_dir.rglob("*") if p.is_file())

@@ -55,7 +55,9 @@ def write_competition(
     test[[id_column, *targets]].to_csv(private / "answers.csv", index=False)
 
 
-def constant_submission(ids: Sequence[str], id_column: str, values: dict[str, object]) -> pd.DataFrame:
+def constant_submission(
+    ids: Sequence[str], id_column: str, values: dict[str, object]
+) -> pd.DataFrame:
     """A sample submission: every row the same prediction."""
     frame = pd.DataFrame({id_column: list(ids)})
     for column, value in values.items():

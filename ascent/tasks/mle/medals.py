@@ -88,7 +88,11 @@ def rank(score: float | None, limits: Thresholds) -> MedalReport:
         return s >= t if limits.higher_is_better else s <= t
 
     medal: Medal | None = None
-    for name, threshold in (("gold", limits.gold), ("silver", limits.silver), ("bronze", limits.bronze)):
+    for name, threshold in (
+        ("gold", limits.gold),
+        ("silver", limits.silver),
+        ("bronze", limits.bronze),
+    ):
         if reaches(threshold):
             medal = name  # type: ignore[assignment]
             break

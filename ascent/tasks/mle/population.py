@@ -91,7 +91,9 @@ _CLASSIFIERS: dict[str, tuple[Factory, list[dict[str, Any]]]] = {
         [{"trees": t, "depth": d} for t in (10, 200) for d in (3, None)],
     ),
     "extra-trees": (
-        lambda p, s: ExtraTreesClassifier(n_estimators=200, min_samples_leaf=p["leaf"], random_state=s),
+        lambda p, s: ExtraTreesClassifier(
+            n_estimators=200, min_samples_leaf=p["leaf"], random_state=s
+        ),
         [{"leaf": leaf} for leaf in (1, 5)],
     ),
     "naive-bayes": (lambda p, s: GaussianNB(), [{}]),
@@ -99,7 +101,12 @@ _CLASSIFIERS: dict[str, tuple[Factory, list[dict[str, Any]]]] = {
         lambda p, s: HistGradientBoostingClassifier(
             learning_rate=p["lr"], max_iter=p["iters"], max_depth=p["depth"], random_state=s
         ),
-        [{"lr": lr, "iters": it, "depth": d} for lr in (0.05, 0.2) for it in (50, 300) for d in (3, None)],
+        [
+            {"lr": lr, "iters": it, "depth": d}
+            for lr in (0.05, 0.2)
+            for it in (50, 300)
+            for d in (3, None)
+        ],
     ),
 }
 
@@ -126,14 +133,21 @@ _REGRESSORS: dict[str, tuple[Factory, list[dict[str, Any]]]] = {
         [{"trees": t, "depth": d} for t in (10, 200) for d in (3, None)],
     ),
     "extra-trees": (
-        lambda p, s: ExtraTreesRegressor(n_estimators=200, min_samples_leaf=p["leaf"], random_state=s),
+        lambda p, s: ExtraTreesRegressor(
+            n_estimators=200, min_samples_leaf=p["leaf"], random_state=s
+        ),
         [{"leaf": leaf} for leaf in (1, 5)],
     ),
     "boosting": (
         lambda p, s: HistGradientBoostingRegressor(
             learning_rate=p["lr"], max_iter=p["iters"], max_depth=p["depth"], random_state=s
         ),
-        [{"lr": lr, "iters": it, "depth": d} for lr in (0.05, 0.2) for it in (50, 300) for d in (3, None)],
+        [
+            {"lr": lr, "iters": it, "depth": d}
+            for lr in (0.05, 0.2)
+            for it in (50, 300)
+            for d in (3, None)
+        ],
     ),
 }
 
@@ -185,7 +199,8 @@ def expand_dates(frame: pd.DataFrame) -> pd.DataFrame:
 def _preprocessor(features: pd.DataFrame) -> ColumnTransformer:
     numeric = [c for c in features.columns if pd.api.types.is_numeric_dtype(features[c])]
     categorical = [
-        c for c in features.columns
+        c
+        for c in features.columns
         if c not in numeric and features[c].nunique(dropna=True) <= MAX_CATEGORIES
     ]
     return ColumnTransformer(
@@ -210,7 +225,9 @@ def fit_predict(
     """Train one pipeline on public train.csv and return its submission for test.csv."""
     rng = np.random.default_rng(seed)
     features = [c for c in test.columns if c != spec.id_column and c not in spec.target_columns]
-    keep = sorted(rng.permutation(len(features))[: max(1, round(len(features) * config.feature_fraction))])
+    keep = sorted(
+        rng.permutation(len(features))[: max(1, round(len(features) * config.feature_fraction))]
+    )
     columns = [features[i] for i in keep]
     rows = train
     if config.row_fraction < 1:
@@ -221,8 +238,10 @@ def fit_predict(
     estimator = factory(config.params, seed)
     regression_of_ordinal = spec.task_type == "ordinal" and config.model.endswith("-regression")
     y = rows[spec.target_columns]
-    if spec.task_type == "multitarget" and not hasattr(estimator, "estimators_") and config.model in (
-        "boosting", "lasso"
+    if (
+        spec.task_type == "multitarget"
+        and not hasattr(estimator, "estimators_")
+        and config.model in ("boosting", "lasso")
     ):
         estimator = MultiOutputRegressor(estimator)
     model = make_pipeline(_preprocessor(x_train), estimator)
@@ -238,7 +257,9 @@ def fit_predict(
         target = y.iloc[:, 0].astype(str)
         model.fit(x_train, target)
         if spec.prediction == "probability":
-            proba = pd.DataFrame(model.predict_proba(x_test), columns=[str(c) for c in model.classes_])
+            proba = pd.DataFrame(
+                model.predict_proba(x_test), columns=[str(c) for c in model.classes_]
+            )
             if len(spec.submission_columns) == 1:  # binary: P(last class)
                 positive = classes[-1]
                 submission[spec.submission_columns[0]] = proba.get(positive, 0.0).to_numpy()
@@ -248,7 +269,12 @@ def fit_predict(
         else:
             submission[spec.submission_columns[0]] = model.predict(x_test).astype(str)
         return submission
-    model.fit(x_train, y.to_numpy(dtype=float) if len(spec.target_columns) > 1 else y.iloc[:, 0].to_numpy(dtype=float))
+    model.fit(
+        x_train,
+        y.to_numpy(dtype=float)
+        if len(spec.target_columns) > 1
+        else y.iloc[:, 0].to_numpy(dtype=float),
+    )
     pred = np.asarray(model.predict(x_test), dtype=float).reshape(len(test), -1)
     for j, column in enumerate(spec.submission_columns):
         submission[column] = pred[:, j]
@@ -273,7 +299,9 @@ def build_leaderboard(
         for team_id, config in enumerate(population(spec, size, seed), start=1):
             score = None
             try:
-                fit_predict(config, spec, train, test, seed=seed + team_id).to_csv(path, index=False)
+                fit_predict(config, spec, train, test, seed=seed + team_id).to_csv(
+                    path, index=False
+                )
                 result = grade(prepared, path, "private")
                 score = result.score if result.valid else None
                 if not result.valid:
@@ -286,6 +314,8 @@ def build_leaderboard(
                 rows.append({"teamId": team_id, "teamName": config.name, "score": round(score, 6)})
     board = pd.DataFrame(rows)
     higher = prepared.task.spec.metric.higher_is_better
-    board = board.sort_values(["score", "teamId"], ascending=[not higher, True]).reset_index(drop=True)
+    board = board.sort_values(["score", "teamId"], ascending=[not higher, True]).reset_index(
+        drop=True
+    )
     board.insert(0, "rank", np.arange(1, len(board) + 1))
     return board

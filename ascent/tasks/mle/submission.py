@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ascent.errors import InvalidSubmission
 from ascent.tasks.spec import MleSpec
@@ -41,40 +43,68 @@ def read_submission(path: Path, spec: MleSpec) -> pd.DataFrame:
         raise InvalidSubmission("the submission has no header row; the first line names columns")
     if len(header) > 10 * (len(spec.submission_columns) + 1) + 100:
         raise InvalidSubmission(
-            f"the submission has {len(header)} columns; "
-            f"expected {len(spec.submission_columns) + 1}"
+            f"the submission has {len(header)} columns; expected {len(spec.submission_columns) + 1}"
         )
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype={spec.id_column: str}, keep_default_na=True, low_memory=False
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
+        frame = pd.read_csv(io.BytesIO(data), dtype={spec.id_column: str}, engine="pyarrow")
+    except (pd.errors.ParserError, ValueError, pa.ArrowException) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidSubmission(f"the submission is not a valid CSV: {first}") from None
     return frame
 
 
-def validate_submission(frame: pd.DataFrame, sample: pd.DataFrame, spec: MleSpec) -> pd.DataFrame:
-    """Check a parsed submission against the sample submission; return it typed and in order."""
+@dataclass(frozen=True)
+class SampleIds:
+    """The ids of sample_submission.csv in order, with each id's position, for fast checks."""
+
+    ids: pd.Series
+    position: dict[str, int]
+
+    @classmethod
+    def from_values(cls, values: pd.Series) -> SampleIds:
+        ids = clean_ids(values)
+        return cls(ids, {v: i for i, v in enumerate(ids.tolist())})
+
+    def locate(self, ids: pd.Series) -> np.ndarray:
+        """Position of each id in the sample (-1 if unknown); same order is the fast path."""
+        if same_ids(ids, self.ids):
+            return np.arange(len(ids))
+        return np.fromiter((self.position.get(v, -1) for v in ids.tolist()), np.int64, len(ids))
+
+
+def clean_ids(values: pd.Series) -> pd.Series:
+    """Ids as stripped text, index reset."""
+    return values.astype(str).str.strip().reset_index(drop=True)
+
+
+def same_ids(a: pd.Series, b: pd.Series) -> bool:
+    """Vectorised: equal length and equal ids row by row."""
+    return len(a) == len(b) and bool((a.array == b.array).all())
+
+
+def validate_submission(frame: pd.DataFrame, sample: SampleIds, spec: MleSpec) -> pd.DataFrame:
+    """Check a parsed submission against the sample ids; return it typed, in sample order."""
     expected = [spec.id_column, *spec.submission_columns]
     _check_columns(list(frame.columns), expected)
     frame = frame[expected].copy()
-    ids = frame[spec.id_column].astype(str).str.strip()
     if frame[spec.id_column].isna().any():
         raise InvalidSubmission(f"the id column '{spec.id_column}' has empty values")
-    sample_ids = sample[spec.id_column].astype(str).str.strip()
-    if len(frame) != len(sample_ids):
+    if len(frame) != len(sample.ids):
         raise InvalidSubmission(
-            f"the submission has {len(frame)} rows; expected {len(sample_ids)} "
+            f"the submission has {len(frame)} rows; expected {len(sample.ids)} "
             f"(one per id in test.csv, as in sample_submission.csv)"
         )
-    duplicated = ids[ids.duplicated()]
-    if len(duplicated):
+    ids = clean_ids(frame[spec.id_column])
+    positions = sample.locate(ids)
+    known = positions[positions >= 0]
+    counts = np.bincount(known, minlength=len(sample.ids))
+    if (counts > 1).any():
+        repeated = sample.ids[counts > 1]
         raise InvalidSubmission(
-            f"{duplicated.nunique()} ids appear more than once, e.g. {_examples(duplicated)}"
+            f"{len(repeated)} ids appear more than once, e.g. {_examples(repeated)}"
         )
-    unknown = ids[~ids.isin(set(sample_ids))]
-    if len(unknown):
+    if len(known) < len(ids):
+        unknown = ids[positions < 0]
         raise InvalidSubmission(
             f"{len(unknown)} ids are not in test.csv, e.g. {_examples(unknown)}; "
             "use the ids of sample_submission.csv"
@@ -86,9 +116,11 @@ def validate_submission(frame: pd.DataFrame, sample: pd.DataFrame, spec: MleSpec
         sums = frame[spec.submission_columns].sum(axis=1)
         if (sums <= 0).any():
             raise InvalidSubmission("some rows have probabilities that sum to 0")
-    order = pd.Series(range(len(sample_ids)), index=sample_ids.values)
-    frame = frame.iloc[np.argsort(order.loc[frame[spec.id_column]].to_numpy())]
-    return frame.reset_index(drop=True)
+    if (positions == np.arange(len(positions))).all():
+        return frame.reset_index(drop=True)
+    order = np.empty(len(ids), dtype=np.int64)
+    order[positions] = np.arange(len(ids))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _check_columns(found: list[str], expected: list[str]) -> None:
@@ -117,7 +149,9 @@ def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
     if spec.prediction == "label":
         text = values.astype(str).str.strip()
         if values.isna().any():
-            raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
+            raise InvalidSubmission(
+                f"column '{column}' has {int(values.isna().sum())} empty values"
+            )
         allowed = {str(c) for c in spec.classes or []}
         if allowed:
             text = text.map(lambda v: _canonical_label(v, allowed))
@@ -145,9 +179,7 @@ def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
         )
     if spec.prediction == "probability" and ((array < 0) | (array > 1)).any():
         outside = int(((array < 0) | (array > 1)).sum())
-        raise InvalidSubmission(
-            f"column '{column}' has {outside} probabilities outside [0, 1]"
-        )
+        raise InvalidSubmission(f"column '{column}' has {outside} probabilities outside [0, 1]")
     return pd.Series(array, index=values.index)
 
 
@@ -155,9 +187,9 @@ def _untyped_column(values: pd.Series, column: str) -> pd.Series:
     """Imported competitions: keep pandas' own types (their grade.py expects them)."""
     if values.isna().any():
         raise InvalidSubmission(f"column '{column}' has {int(values.isna().sum())} empty values")
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        if not np.isfinite(values.to_numpy(dtype=float)).all():
-            raise InvalidSubmission(f"column '{column}' has infinite values")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and not np.isfinite(values.to_numpy(dtype=float)).all():
+        raise InvalidSubmission(f"column '{column}' has infinite values")
     return values
 
 

@@ -1,0 +1,1 @@
+"""Agents: folders with an `agent.yaml` run inside the sandbox, or built-in Python agents."""

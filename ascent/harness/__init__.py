@@ -1,0 +1,1 @@
+"""The dojo: workspace, sandbox, grading server, budget, and the run lifecycle."""

@@ -1,0 +1,1 @@
+"""The grading API of a run: service (rules, budget, ledger), HTTP server, client."""

@@ -1,0 +1,362 @@
+"""The life of a run: create it, execute (or resume) it, grade the final submission, report.
+
+`create_run` writes `run.json`; `execute_run` runs one segment: prepare the task, lay out (or
+reuse) the workspace, start the grading server and the agent in the sandbox, watch the budget,
+then stop everything and finish. A run killed at any point is resumed by `execute_run` again:
+earlier events and submissions stay, pending gradings are completed, the budget left is honoured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from ascent.agents.registry import AgentEntry, AgentRegistry
+from ascent.config import Paths
+from ascent.errors import AgentError, AscentError
+from ascent.harness.budget import Budget
+from ascent.harness.grading.ledger import Ledger
+from ascent.harness.grading.server import ServerThread, create_app
+from ascent.harness.grading.service import GradingService, ServiceConfig
+from ascent.harness.monitor import Monitor
+from ascent.harness.panel import RunPanel
+from ascent.harness.report import build_report, used_seconds, write_report
+from ascent.harness.runstate import (
+    FinalResult,
+    RunOptions,
+    RunState,
+    Segment,
+    load_state,
+    new_run_id,
+    new_token,
+    now_iso,
+)
+from ascent.harness.sandbox import Limits, Mount, Sandbox, SandboxSpec, make_sandbox, resolve_kind
+from ascent.harness.sandbox.cgroups import kill_stale
+from ascent.harness.workspace import INSIDE, WorkspaceFacts, lay_out
+from ascent.record import events as ev
+from ascent.record.recorder import Recorder
+from ascent.record.snapshots import Snapshotter
+from ascent.store import Store
+from ascent.store.records import RunRecord
+from ascent.tasks.grading import Grader
+from ascent.tasks.prepare import PreparedTask, prepare_task
+from ascent.tasks.registry import Registry
+
+log = logging.getLogger(__name__)
+
+GRADING_PORT = 8765
+INSIDE_MOUNT = "/opt/ascent"
+AGENT_MOUNT = "/opt/agent"
+SOCKET_MOUNT = "/run/ascent"
+ENDED = ("finished", "failed", "sandbox_error")
+
+
+def create_run(paths: Paths, store: Store, options: RunOptions) -> RunState:
+    task = Registry([Path(p) for p in options.task_dirs]).get(options.task_id)
+    AgentRegistry([Path(p) for p in options.agent_dirs]).get(options.agent)
+    budget = task.spec.budget
+    state = RunState(
+        run_id=new_run_id(task.id, options.agent),
+        options=options,
+        created_at=now_iso(),
+        budget_seconds=options.budget_seconds or budget.wall_seconds,
+        max_submissions=options.max_submissions or budget.max_submissions,
+        limits=Limits(memory_mb=budget.memory_mb, cpus=budget.cpus),
+        token=new_token(),
+    )
+    run_dir = paths.runs / state.run_id
+    run_dir.mkdir(parents=True)
+    state.save(run_dir)
+    store.insert_run(
+        RunRecord(
+            run_id=state.run_id,
+            task_id=task.id,
+            family=task.family,
+            agent=options.agent,
+            driver=options.driver,
+            model=options.model,
+            seed=options.seed,
+            status="created",
+            created_at=state.created_at,
+            path=str(run_dir),
+            sweep_id=options.sweep_id,
+            config=options.model_dump(),
+        )
+    )
+    return state
+
+
+@dataclass
+class Segment_:
+    """Everything assembled for one segment of a run."""
+
+    state: RunState
+    run_dir: Path
+    prepared: PreparedTask
+    recorder: Recorder
+    budget: Budget
+    service: GradingService
+    sandbox: Sandbox
+    workspace: Path
+    snapshotter: Snapshotter
+
+
+def execute_run(
+    paths: Paths,
+    store: Store,
+    run_id: str,
+    console: Console | None = None,
+    on_event: Callable[[ev.Event], None] | None = None,
+) -> RunState:
+    run_dir = paths.runs / run_id
+    state = load_state(run_dir)
+    if state.status in ENDED:
+        raise AscentError(f"run {run_id} has ended already ({state.status})")
+    options = state.options
+    resumed = bool(state.segments)
+    task = Registry([Path(p) for p in options.task_dirs]).get(options.task_id)
+    agent = AgentRegistry([Path(p) for p in options.agent_dirs]).get(options.agent)
+    prepared = prepare_task(task, paths, store)
+    grader = Grader(prepared)
+
+    recorder = Recorder(run_dir, run_id, store)
+    if resumed:
+        recorder.reindex()
+    kind = resolve_kind(options.sandbox)
+    state.sandbox, state.isolated = kind, kind == "bwrap"
+    inside_root = "/workspace" if kind == "bwrap" else str(run_dir / "workspace")
+    workspace = run_dir / "workspace"
+    if not workspace.exists():
+        lay_out(
+            run_dir,
+            prepared,
+            WorkspaceFacts(
+                workspace=inside_root,
+                budget_seconds=state.budget_seconds,
+                max_submissions=state.max_submissions,
+                limits=state.limits,
+                network=agent.spec.network if agent.spec else "none",
+            ),
+        )
+    service_config = ServiceConfig(
+        run_id=run_id,
+        run_dir=run_dir,
+        workspace=workspace,
+        inside_root=inside_root,
+        max_bytes=int((task.spec.mle.max_submission_mb if task.spec.mle else 2048) * 2**20),
+    )
+    charged = sum(1 for e in Ledger(run_dir).entries() if e.charged)
+    budget = Budget(
+        state.budget_seconds,
+        state.max_submissions,
+        used_seconds=used_seconds(recorder.events()),
+        used_submissions=charged,
+    )
+    service = GradingService(service_config, task, grader, budget, recorder, store)
+    recorder.emit(
+        ev.RunStart(
+            run_id=run_id,
+            task_id=task.id,
+            agent=options.agent,
+            sandbox=kind,
+            budget_seconds=state.budget_seconds,
+            max_submissions=state.max_submissions,
+            resumed=resumed,
+        )
+    )
+    if resumed:
+        regraded = service.regrade_pending()
+        if regraded:
+            log.info("graded %d submissions left pending by the interruption", regraded)
+    state.segments.append(Segment(started_at=now_iso(), resumed=resumed))
+    state.status = "running"
+    state.save(run_dir)
+    store.update_run(run_id, status="running")
+
+    kill_stale(run_id)
+    snapshotter = Snapshotter(run_dir / "snapshots.git", workspace)
+    sandbox = make_sandbox(
+        kind,
+        SandboxSpec(
+            name=f"{run_id}.{len(state.segments)}",
+            workspace=workspace,
+            mounts=_mounts(kind, agent, run_dir),
+            env={},
+            network=agent.spec.network if agent.spec else "none",
+            limits=state.limits,
+        ),
+    )
+    segment = Segment_(
+        state, run_dir, prepared, recorder, budget, service, sandbox, workspace, snapshotter
+    )
+    recorder.subscribe(lambda e: _snapshot_on_submission(segment, e))
+    if on_event is not None:
+        recorder.subscribe(on_event)
+
+    server = _start_server(service, state, run_dir, kind)
+    panel = RunPanel(
+        console or Console(stderr=True), run_id, budget, task.spec.metric.higher_is_better
+    )
+    recorder.subscribe(panel.on_event)
+    reason = "sandbox_error"
+    try:
+        with panel:
+            if agent.kind != "folder":
+                raise AgentError(f"agent '{agent.name}' is not runnable yet")
+            url = f"http://127.0.0.1:{GRADING_PORT}" if kind == "bwrap" else server.url
+            process = _start_agent(segment, agent, url, resumed)
+            monitor = Monitor(
+                segment, process, panel, agent.spec.snapshot_seconds if agent.spec else 30
+            )
+            reason = monitor.loop()
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    finally:
+        sandbox.kill_all(reason)
+        service.close()
+        _emit_snapshot(segment, "end of segment")
+        server.stop()
+        sandbox.close()
+    if reason == "interrupted":
+        state.status, state.end_reason = "interrupted", reason
+        state.save(run_dir)
+        store.update_run(run_id, status="interrupted", end_reason=reason)
+        recorder.emit(ev.RunEnd(reason=reason, status="interrupted", elapsed=budget.elapsed()))
+        recorder.close()
+        return state
+    return _finish(segment, store, reason)
+
+
+def _finish(segment: Segment_, store: Store, reason: str) -> RunState:
+    state, service, recorder = segment.state, segment.service, segment.recorder
+    chosen = service.chosen()
+    if chosen is None:
+        final = FinalResult(submission_id=None, valid=False, error="no valid submission")
+    else:
+        result = service.grader.grade(service.ledger.file_path(chosen), "private")
+        medals = result.medals
+        final = FinalResult(
+            submission_id=chosen.submission_id,
+            valid=result.valid,
+            score=result.score,
+            medal=medals.medal if medals else None,
+            any_medal=bool(medals and medals.any_medal),
+            above_median=bool(medals and medals.above_median),
+            error=result.error,
+        )
+    recorder.emit(
+        ev.FinalGrade(
+            submission_id=final.submission_id,
+            valid=final.valid,
+            score=final.score,
+            medal=final.medal,
+            error=final.error,
+        )
+    )
+    status = "sandbox_error" if reason == "sandbox_error" else "finished"
+    state.status, state.end_reason, state.final = status, reason, final
+    state.save(segment.run_dir)
+    recorder.emit(ev.RunEnd(reason=reason, status=status, elapsed=segment.budget.elapsed()))
+    task = segment.prepared.task
+    report = build_report(
+        segment.run_dir, state, task.spec.metric.name, task.spec.metric.higher_is_better
+    )
+    write_report(segment.run_dir, report)
+    store.update_run(
+        state.run_id,
+        status=status,
+        end_reason=reason,
+        ended_at=now_iso(),
+        final_score=final.score,
+        final_split="private",
+        medal=final.medal,
+    )
+    recorder.close()
+    return state
+
+
+def _mounts(kind: str, agent: AgentEntry, run_dir: Path) -> list[Mount]:
+    if kind != "bwrap":
+        return []
+    mounts = [
+        Mount(source=INSIDE, target=INSIDE_MOUNT),
+        Mount(source=run_dir / "sock", target=SOCKET_MOUNT),
+    ]
+    if agent.root is not None:
+        mounts.append(Mount(source=agent.root, target=AGENT_MOUNT))
+    return mounts
+
+
+def _start_server(
+    service: GradingService, state: RunState, run_dir: Path, kind: str
+) -> ServerThread:
+    app = create_app(service, state.token)
+    if kind == "bwrap":
+        sock_dir = run_dir / "sock"
+        sock_dir.mkdir(exist_ok=True)
+        sock = sock_dir / "grading.sock"
+        with contextlib.suppress(FileNotFoundError):
+            sock.unlink()
+        return ServerThread(app, uds=str(sock)).start()
+    return ServerThread(app).start()
+
+
+def _start_agent(segment: Segment_, agent: AgentEntry, url: str, resumed: bool):
+    assert agent.spec is not None and agent.root is not None
+    sandbox, state = segment.sandbox, segment.state
+    bwrap = sandbox.name == "bwrap"
+    agent_dir = AGENT_MOUNT if bwrap else str(agent.root)
+    inside = INSIDE_MOUNT if bwrap else str(INSIDE)
+    ws = sandbox.workspace_path
+    env = {
+        "ASCENT_TASK": state.options.task_id,
+        "WORKSPACE": ws,
+        "DATA_PATH": f"{ws}/public",
+        "OUTPUT_DIR": f"{ws}/output",
+        "BASE_MODEL": f"{ws}/base_model" if segment.prepared.task.spec.base_model else "",
+        "GRADING_SERVER_URL": url,
+        "ASCENT_TOKEN": state.token,
+        "ASCENT_DEADLINE": f"{segment.budget.deadline_unix():.0f}",
+        "ASCENT_RESUMED": "1" if resumed else "0",
+        "HOME": f"{ws}/.home",
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": str(state.limits.cpus),
+    }
+    command = [part.replace("{agent_dir}", agent_dir) for part in agent.spec.command]
+    for missing in [c for c in agent.spec.requires if shutil.which(c) is None]:
+        raise AgentError(f"agent '{agent.name}' needs '{missing}', which is not installed here")
+    forward = ["--forward", f"{GRADING_PORT}={SOCKET_MOUNT}/grading.sock"] if bwrap else []
+    argv = [sys.executable, f"{inside}/init.py", *forward, "--", *command]
+    process = sandbox.start(argv, env=env, log_path=segment.run_dir / "agent.log")
+    segment.recorder.emit(ev.AgentStep(step=0, action="agent_start", detail={"argv": command}))
+    return process
+
+
+def _snapshot_on_submission(segment: Segment_, event: ev.Event) -> None:
+    if event.kind == "submission" and event.duplicate_of is None:  # type: ignore[union-attr]
+        _emit_snapshot(segment, f"submission {event.submission_id}")  # type: ignore[union-attr]
+
+
+def _emit_snapshot(segment: Segment_, reason: str) -> None:
+    try:
+        snap = segment.snapshotter.snapshot(reason)
+    except Exception as exc:  # snapshots must never break a run
+        log.warning("code snapshot failed: %s", exc)
+        return
+    if snap is not None and snap.changed:
+        segment.recorder.emit(
+            ev.CodeSnapshot(
+                commit=snap.commit, reason=reason, files=snap.files, changed=snap.changed
+            )
+        )

@@ -1,0 +1,1 @@
+"""Instrumentation of runs: events, code snapshots, resource samples."""
