@@ -47,13 +47,13 @@ def open_confined(workspace: Path, user_path: str, inside_root: str) -> int:
             try:
                 next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
             except OSError as exc:
-                raise _explain(exc, user_path, directory=True) from None
+                raise _explain(exc, user_path, _is_link(part, fd)) from None
             os.close(fd)
             fd = next_fd
         try:
             final = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
         except OSError as exc:
-            raise _explain(exc, user_path, directory=False) from None
+            raise _explain(exc, user_path, _is_link(parts[-1], fd)) from None
     finally:
         os.close(fd)
     mode = os.fstat(final).st_mode
@@ -63,8 +63,8 @@ def open_confined(workspace: Path, user_path: str, inside_root: str) -> int:
     return final
 
 
-def _explain(exc: OSError, user_path: str, directory: bool) -> InvalidSubmission:
-    if exc.errno == errno.ELOOP or (directory and exc.errno == errno.ENOTDIR and _is_link(exc)):
+def _explain(exc: OSError, user_path: str, is_link: bool) -> InvalidSubmission:
+    if exc.errno == errno.ELOOP or is_link:
         return InvalidSubmission(
             f"{user_path} goes through a symbolic link; submit the file itself"
         )
@@ -75,5 +75,8 @@ def _explain(exc: OSError, user_path: str, directory: bool) -> InvalidSubmission
     return InvalidSubmission(f"{user_path} cannot be opened: {exc.strerror}")
 
 
-def _is_link(exc: OSError) -> bool:
-    return exc.filename is not None and os.path.islink(str(exc.filename))
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode)
+    except OSError:
+        return False

@@ -8,10 +8,10 @@ earlier events and submissions stay, pending gradings are completed, the budget 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +69,7 @@ def create_run(paths: Paths, store: Store, options: RunOptions) -> RunState:
         created_at=now_iso(),
         budget_seconds=options.budget_seconds or budget.wall_seconds,
         max_submissions=options.max_submissions or budget.max_submissions,
-        limits=Limits(memory_mb=budget.memory_mb, cpus=budget.cpus),
+        limits=options.limits or Limits(memory_mb=budget.memory_mb, cpus=budget.cpus),
         token=new_token(),
     )
     run_dir = paths.runs / state.run_id
@@ -182,13 +182,15 @@ def execute_run(
     store.update_run(run_id, status="running")
 
     kill_stale(run_id)
+    # Unix socket paths are limited to 108 bytes: keep them in a short private folder.
+    sock_dir = Path(tempfile.mkdtemp(prefix="ascent-"))
     snapshotter = Snapshotter(run_dir / "snapshots.git", workspace)
     sandbox = make_sandbox(
         kind,
         SandboxSpec(
             name=f"{run_id}.{len(state.segments)}",
             workspace=workspace,
-            mounts=_mounts(kind, agent, run_dir),
+            mounts=_mounts(kind, agent, sock_dir),
             env={},
             network=agent.spec.network if agent.spec else "none",
             limits=state.limits,
@@ -201,7 +203,7 @@ def execute_run(
     if on_event is not None:
         recorder.subscribe(on_event)
 
-    server = _start_server(service, state, run_dir, kind)
+    server = _start_server(service, state, sock_dir, kind)
     panel = RunPanel(
         console or Console(stderr=True), run_id, budget, task.spec.metric.higher_is_better
     )
@@ -225,6 +227,7 @@ def execute_run(
         _emit_snapshot(segment, "end of segment")
         server.stop()
         sandbox.close()
+        shutil.rmtree(sock_dir, ignore_errors=True)
     if reason == "interrupted":
         state.status, state.end_reason = "interrupted", reason
         state.save(run_dir)
@@ -283,12 +286,12 @@ def _finish(segment: Segment_, store: Store, reason: str) -> RunState:
     return state
 
 
-def _mounts(kind: str, agent: AgentEntry, run_dir: Path) -> list[Mount]:
+def _mounts(kind: str, agent: AgentEntry, sock_dir: Path) -> list[Mount]:
     if kind != "bwrap":
         return []
     mounts = [
         Mount(source=INSIDE, target=INSIDE_MOUNT),
-        Mount(source=run_dir / "sock", target=SOCKET_MOUNT),
+        Mount(source=sock_dir, target=SOCKET_MOUNT),
     ]
     if agent.root is not None:
         mounts.append(Mount(source=agent.root, target=AGENT_MOUNT))
@@ -296,16 +299,11 @@ def _mounts(kind: str, agent: AgentEntry, run_dir: Path) -> list[Mount]:
 
 
 def _start_server(
-    service: GradingService, state: RunState, run_dir: Path, kind: str
+    service: GradingService, state: RunState, sock_dir: Path, kind: str
 ) -> ServerThread:
     app = create_app(service, state.token)
     if kind == "bwrap":
-        sock_dir = run_dir / "sock"
-        sock_dir.mkdir(exist_ok=True)
-        sock = sock_dir / "grading.sock"
-        with contextlib.suppress(FileNotFoundError):
-            sock.unlink()
-        return ServerThread(app, uds=str(sock)).start()
+        return ServerThread(app, uds=str(sock_dir / "grading.sock")).start()
     return ServerThread(app).start()
 
 

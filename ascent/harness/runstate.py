@@ -24,6 +24,9 @@ class RunOptions(BaseModel):
     budget_seconds: float | None = Field(None, gt=0, description="Default: the task's budget.")
     max_submissions: int | None = Field(None, gt=0, description="Default: the task's budget.")
     sandbox: SandboxKind = "auto"
+    limits: Limits | None = Field(
+        None, description="Default: memory and CPUs of the task's budget."
+    )
     driver: str | None = None
     model: str | None = None
     agent_options: dict[str, Any] = Field(default_factory=dict)

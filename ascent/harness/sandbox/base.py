@@ -77,12 +77,12 @@ def sanitize(text: str) -> str:
 class OutputSink:
     """Copies a process's output to a log file up to a cap, keeping a sanitized tail."""
 
-    def __init__(self, stream: IO[bytes], log_path: Path | None, cap: int = OUTPUT_CAP_BYTES):
+    def __init__(self, stream: IO[bytes], log_path: Path | None, cap: int | None = None):
         self._stream = stream
         self._tail: deque[bytes] = deque()
         self._tail_size = 0
         self._written = 0
-        self._cap = cap
+        self._cap = cap if cap is not None else OUTPUT_CAP_BYTES
         self._log = log_path.open("ab") if log_path else None
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
