@@ -25,6 +25,7 @@ from ascent.harness.grading.service import GradingService, Refused
 from ascent.record import events as ev
 
 JSON_LIMIT = 64 * 1024
+DRAIN_LIMIT = 256 * 1024 * 1024
 
 
 class RateLimiter:
@@ -69,6 +70,11 @@ def create_app(service: GradingService, token: str, rate: float = 20.0, burst: i
             return refuse(what, "too many requests; slow down", 429)
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > service.config.max_bytes:
+            # Read and drop (never store or parse) a bounded amount, so that the client, still
+            # sending, gets to read the 413 instead of a reset connection.
+            if int(length) <= DRAIN_LIMIT:
+                async for _chunk in request.stream():
+                    pass
             return refuse(
                 what, f"the request body is over {service.config.max_bytes // 2**20} MB", 413
             )
