@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,14 +17,23 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ascent.agents.registry import AgentEntry, AgentRegistry
+from ascent.agents.registry import AgentRegistry
 from ascent.config import Paths
-from ascent.errors import AgentError, AscentError
+from ascent.errors import AscentError
 from ascent.harness.budget import Budget
 from ascent.harness.grading.ledger import Ledger
 from ascent.harness.grading.server import ServerThread, create_app
 from ascent.harness.grading.service import GradingService, ServiceConfig
+from ascent.harness.launch import (
+    LaunchPlan,
+    agent_command,
+    agent_env,
+    grading_url,
+    plan_launch,
+    render_prompt,
+)
 from ascent.harness.monitor import Monitor
+from ascent.harness.netproxy import AllowlistProxy
 from ascent.harness.panel import RunPanel
 from ascent.harness.report import build_report, used_seconds, write_report
 from ascent.harness.runstate import (
@@ -38,9 +46,9 @@ from ascent.harness.runstate import (
     new_token,
     now_iso,
 )
-from ascent.harness.sandbox import Limits, Mount, Sandbox, SandboxSpec, make_sandbox, resolve_kind
+from ascent.harness.sandbox import Limits, Sandbox, SandboxSpec, make_sandbox, resolve_kind
 from ascent.harness.sandbox.cgroups import kill_stale
-from ascent.harness.workspace import INSIDE, WorkspaceFacts, lay_out
+from ascent.harness.workspace import WorkspaceFacts, lay_out
 from ascent.record import events as ev
 from ascent.record.recorder import Recorder
 from ascent.record.snapshots import Snapshotter
@@ -52,10 +60,6 @@ from ascent.tasks.registry import Registry
 
 log = logging.getLogger(__name__)
 
-GRADING_PORT = 8765
-INSIDE_MOUNT = "/opt/ascent"
-AGENT_MOUNT = "/opt/agent"
-SOCKET_MOUNT = "/run/ascent"
 ENDED = ("finished", "failed", "sandbox_error")
 
 
@@ -184,15 +188,16 @@ def execute_run(
     kill_stale(run_id)
     # Unix socket paths are limited to 108 bytes: keep them in a short private folder.
     sock_dir = Path(tempfile.mkdtemp(prefix="ascent-"))
+    plan = plan_launch(agent, kind, sock_dir)
     snapshotter = Snapshotter(run_dir / "snapshots.git", workspace)
     sandbox = make_sandbox(
         kind,
         SandboxSpec(
             name=f"{run_id}.{len(state.segments)}",
             workspace=workspace,
-            mounts=_mounts(kind, agent, sock_dir),
+            mounts=plan.mounts,
             env={},
-            network=agent.spec.network if agent.spec else "none",
+            network=plan.network,
             limits=state.limits,
         ),
     )
@@ -204,6 +209,15 @@ def execute_run(
         recorder.subscribe(on_event)
 
     server = _start_server(service, state, sock_dir, kind)
+    proxy = None
+    if plan.proxy_allow is not None:
+        proxy = AllowlistProxy(
+            str(sock_dir / "proxy.sock"),
+            plan.proxy_allow,
+            on_refusal=lambda what, why: recorder.emit(
+                ev.Refusal(what=what, reason=why, status_code=403)
+            ),
+        ).start()
     panel = RunPanel(
         console or Console(stderr=True), run_id, budget, task.spec.metric.higher_is_better
     )
@@ -211,10 +225,7 @@ def execute_run(
     reason = "sandbox_error"
     try:
         with panel:
-            if agent.kind != "folder":
-                raise AgentError(f"agent '{agent.name}' is not runnable yet")
-            url = f"http://127.0.0.1:{GRADING_PORT}" if kind == "bwrap" else server.url
-            process = _start_agent(segment, agent, url, resumed)
+            process = _start_agent(segment, plan, grading_url(plan, server.url), resumed)
             monitor = Monitor(
                 segment, process, panel, agent.spec.snapshot_seconds if agent.spec else 30
             )
@@ -226,6 +237,8 @@ def execute_run(
         service.close()
         _emit_snapshot(segment, "end of segment")
         server.stop()
+        if proxy is not None:
+            proxy.stop()
         sandbox.close()
         shutil.rmtree(sock_dir, ignore_errors=True)
     if reason == "interrupted":
@@ -286,18 +299,6 @@ def _finish(segment: Segment_, store: Store, reason: str) -> RunState:
     return state
 
 
-def _mounts(kind: str, agent: AgentEntry, sock_dir: Path) -> list[Mount]:
-    if kind != "bwrap":
-        return []
-    mounts = [
-        Mount(source=INSIDE, target=INSIDE_MOUNT),
-        Mount(source=sock_dir, target=SOCKET_MOUNT),
-    ]
-    if agent.root is not None:
-        mounts.append(Mount(source=agent.root, target=AGENT_MOUNT))
-    return mounts
-
-
 def _start_server(
     service: GradingService, state: RunState, sock_dir: Path, kind: str
 ) -> ServerThread:
@@ -307,14 +308,15 @@ def _start_server(
     return ServerThread(app).start()
 
 
-def _start_agent(segment: Segment_, agent: AgentEntry, url: str, resumed: bool):
-    assert agent.spec is not None and agent.root is not None
-    sandbox, state = segment.sandbox, segment.state
-    bwrap = sandbox.name == "bwrap"
-    agent_dir = AGENT_MOUNT if bwrap else str(agent.root)
-    inside = INSIDE_MOUNT if bwrap else str(INSIDE)
-    ws = sandbox.workspace_path
-    env = {
+def _start_agent(segment: Segment_, plan: LaunchPlan, url: str, resumed: bool):
+    state, ws = segment.state, segment.sandbox.workspace_path
+    variables = {
+        "task": segment.prepared.task,
+        "workspace": ws,
+        "budget_seconds": int(segment.budget.remaining_seconds()),
+        "max_submissions": segment.budget.remaining_submissions(),
+    }
+    base = {
         "ASCENT_TASK": state.options.task_id,
         "WORKSPACE": ws,
         "DATA_PATH": f"{ws}/public",
@@ -325,19 +327,24 @@ def _start_agent(segment: Segment_, agent: AgentEntry, url: str, resumed: bool):
         "ASCENT_DEADLINE": f"{segment.budget.deadline_unix():.0f}",
         "ASCENT_RESUMED": "1" if resumed else "0",
         "HOME": f"{ws}/.home",
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "PYTHONUNBUFFERED": "1",
         "MPLBACKEND": "Agg",
         "OMP_NUM_THREADS": str(state.limits.cpus),
     }
-    command = [part.replace("{agent_dir}", agent_dir) for part in agent.spec.command]
-    for missing in [c for c in agent.spec.requires if shutil.which(c) is None]:
-        raise AgentError(f"agent '{agent.name}' needs '{missing}', which is not installed here")
-    forward = ["--forward", f"{GRADING_PORT}={SOCKET_MOUNT}/grading.sock"] if bwrap else []
-    argv = [sys.executable, f"{inside}/init.py", *forward, "--", *command]
-    process = sandbox.start(argv, env=env, log_path=segment.run_dir / "agent.log")
-    segment.recorder.emit(ev.AgentStep(step=0, action="agent_start", detail={"argv": command}))
+    prompt = render_prompt(plan, variables)
+    if prompt is not None:
+        (segment.workspace / ".home" / "prompt.md").write_text(prompt)
+        base["ASCENT_PROMPT_FILE"] = f"{ws}/.home/prompt.md"
+    command, argv = agent_command(plan)
+    process = segment.sandbox.start(
+        argv, env=agent_env(plan, base), log_path=segment.run_dir / "agent.log"
+    )
+    segment.recorder.emit(
+        ev.AgentStep(
+            step=0, action="agent_start", detail={"argv": command, "network": plan.network}
+        )
+    )
     return process
 
 

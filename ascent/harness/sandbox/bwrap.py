@@ -19,6 +19,7 @@ from ascent.errors import SandboxError
 from ascent.harness.sandbox.base import Sandbox, SandboxSpec
 
 WORKSPACE = "/workspace"
+GRADING_HOST = "ascent-grading"  # the grading server's name inside (see harness.launch)
 _SYSTEM_DIRS = ("/usr", "/opt/conda")
 _SYSTEM_LINKS = {"/bin": "usr/bin", "/lib": "usr/lib", "/lib64": "usr/lib64", "/sbin": "usr/sbin"}
 _ETC_FILES = (
@@ -87,7 +88,7 @@ class BwrapSandbox(Sandbox):
         self._etc_dir.mkdir(exist_ok=True)
         (self._etc_dir / "passwd").write_text(PASSWD)
         (self._etc_dir / "group").write_text(GROUP)
-        (self._etc_dir / "hosts").write_text("127.0.0.1 localhost\n::1 localhost\n")
+        (self._etc_dir / "hosts").write_text(f"127.0.0.1 localhost {GRADING_HOST}\n::1 localhost\n")
 
     @property
     def workspace_path(self) -> str:
