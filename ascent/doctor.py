@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -57,37 +55,6 @@ def smollm2_gguf() -> Path | None:
     return None
 
 
-def bwrap_works() -> tuple[bool, str]:
-    exe = shutil.which("bwrap")
-    if exe is None:
-        return False, "bubblewrap not installed"
-    try:
-        proc = subprocess.run(
-            [
-                exe,
-                "--ro-bind",
-                "/",
-                "/",
-                "--unshare-net",
-                "--unshare-pid",
-                "--die-with-parent",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "true",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"bwrap failed to start: {exc}"
-    if proc.returncode != 0:
-        return False, f"bwrap cannot create namespaces here: {proc.stderr.strip()[:200]}"
-    return True, exe
-
-
 def run_checks(paths: Paths) -> list[Check]:
     checks: list[Check] = [
         Check(
@@ -123,17 +90,42 @@ def run_checks(paths: Paths) -> list[Check]:
                 fix="set ASCENT_HOME to a writable folder",
             )
         )
-    ok, detail = bwrap_works()
+    from ascent.harness.sandbox.bwrap import bwrap_path
+    from ascent.harness.sandbox.cgroups import available as cgroups_available
+
+    exe = bwrap_path()
     checks.append(
         Check(
             area="sandbox",
             name="bwrap",
-            ok=ok,
-            detail=detail,
+            ok=exe is not None,
+            detail=exe or "bubblewrap missing or unable to create namespaces here",
             fix=None
-            if ok
+            if exe
             else "apt-get install -y bubblewrap (without it: the 'process' sandbox, "
             "which does not isolate)",
+        )
+    )
+    checks.append(
+        Check(
+            area="sandbox",
+            name="default backend",
+            ok=True,
+            detail="bwrap (isolated)"
+            if exe
+            else "process (NOT isolated: agent code can read files and use the network)",
+        )
+    )
+    cgroups = cgroups_available()
+    checks.append(
+        Check(
+            area="sandbox",
+            name="cgroups",
+            ok=cgroups,
+            detail="cgroup v1 memory, pids and cpu writable: hard limits on memory, processes, CPU"
+            if cgroups
+            else "not writable: limits fall back to rlimits",
+            fix=None if cgroups else "run as root with cgroup v1 controllers mounted writable",
         )
     )
     checks.append(

@@ -68,14 +68,15 @@ def test_corrupt_store_is_one_line_and_untouched(cli, home):
     assert home.db.read_bytes() == b"garbage" * 1000
 
 
-def test_demo_writes_a_report(cli, home):
+def test_demo_runs_an_agent_end_to_end_and_writes_a_report(cli, home):
     result = cli("demo")
     assert result.exit_code == 0, result.stderr
     report_line = [line for line in result.stdout.splitlines() if line.startswith("report: ")][-1]
-    report_md = report_line.removeprefix("report: ").strip()
-    report = json.loads((Path(report_md).parent / "report.json").read_text())
-    private = report["grades"]["private"]
-    assert private["valid"] and private["medals"]["any_medal"]
+    report_md = Path(report_line.removeprefix("report: ").strip())
+    assert report_md.is_file() and "private split score" in report_md.read_text()
+    report = json.loads((report_md.parent / "report.json").read_text())
+    assert report["agent"] == "example" and report["status"] == "finished"
+    assert report["final"]["valid"] and report["final"]["any_medal"]
 
 
 def test_module_entry_point_runs_as_a_process(home):

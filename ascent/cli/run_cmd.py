@@ -166,3 +166,13 @@ def list_agents(
     for r in rows:
         table.add_row(r["name"], r["kind"], r["network"], r["description"])
     console.print(table)
+
+
+@runs_app.command("reindex")
+def reindex() -> None:
+    """Rebuild the SQLite index from the run folders (after the index was lost)."""
+    from ascent.store.reindex import reindex_runs
+
+    ctx = state()
+    runs, submissions, events = reindex_runs(ctx.store, ctx.paths.runs)
+    console.print(f"indexed {runs} runs, {submissions} submissions, {events} new events")

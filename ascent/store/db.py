@@ -1,7 +1,7 @@
 """SQLite index of prepared tasks, runs, submissions and events.
 
-WAL mode lets readers (the web UI, `ascent runs list`) work while a run writes. The index is
-rebuilt from run folders if lost, so it never holds anything that is not also on disk; still, it
+WAL mode lets readers (the web UI, `ascent runs list`) work while a run writes. Everything here
+is also in the run folders (`ascent runs reindex` rebuilds the index from them); still, the file
 is never overwritten or recreated behind the user's back: a corrupt or locked file is an error.
 """
 

@@ -151,3 +151,24 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(home, sandbox):
     report = json.loads((run_dir / "report.json").read_text())
     assert report["segments"] == 2 and report["submissions_charged"] == 2
     assert report["used_seconds"] < 90
+
+
+def test_lost_index_is_rebuilt_from_run_folders(cli, home):
+    assert (
+        cli("run", "--task", "penguin-species", "--agent", "example", "--budget", "3m").exit_code
+        == 0
+    )
+    run_dir = _run_dir(home)
+    before = json.loads(cli("runs", "list", "--json").stdout)
+    home.db.rename(home.db.with_suffix(".lost"))
+    for suffix in ("-wal", "-shm"):
+        Path(str(home.db) + suffix).unlink(missing_ok=True)
+    result = cli("runs", "reindex")
+    assert result.exit_code == 0 and "indexed 1 runs, 2 submissions" in result.stdout
+    after = json.loads(cli("runs", "list", "--json").stdout)
+    assert [r["run_id"] for r in after] == [r["run_id"] for r in before]
+    assert (
+        after[0]["final_score"] == before[0]["final_score"]
+        and after[0]["medal"] == before[0]["medal"]
+    )
+    _check_log_integrity(run_dir, home.db)

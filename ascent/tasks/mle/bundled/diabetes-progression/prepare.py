@@ -27,5 +27,7 @@ def prepare(raw: Path, public: Path, private: Path, seed: int = 23) -> None:
     rng = np.random.default_rng(seed)
     frame.insert(0, "id", random_ids(len(frame), rng, prefix="d"))
     train, test = shuffled_split(frame, test_size=0.4, seed=seed)
-    sample = constant_submission(test["id"], "id", {"progression": round(train["progression"].mean(), 2)})
+    sample = constant_submission(
+        test["id"], "id", {"progression": round(train["progression"].mean(), 2)}
+    )
     write_competition(public, private, train, test, "id", ["progression"], sample)

@@ -22,7 +22,12 @@ categorical = ["island", "sex"]
 model = make_pipeline(
     make_column_transformer(
         (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-        (make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), categorical),
+        (
+            make_pipeline(
+                SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+            ),
+            categorical,
+        ),
     ),
     LogisticRegression(C=3.0, max_iter=2000),
 )
