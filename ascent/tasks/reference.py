@@ -23,7 +23,9 @@ class ReferenceRun:
     output_tail: str
 
 
-def run_reference(prepared: PreparedTask, out_dir: Path, timeout: float | None = None) -> ReferenceRun:
+def run_reference(
+    prepared: PreparedTask, out_dir: Path, timeout: float | None = None
+) -> ReferenceRun:
     script = prepared.task.root / "reference.py"
     if not script.is_file():
         raise TaskSpecError(f"task '{prepared.task.id}' has no reference.py")
@@ -39,7 +41,9 @@ def run_reference(prepared: PreparedTask, out_dir: Path, timeout: float | None =
             timeout=timeout or prepared.task.spec.budget.wall_seconds,
         )
     except subprocess.TimeoutExpired as exc:
-        raise TaskSpecError(f"reference.py of '{prepared.task.id}' timed out after {exc.timeout}s") from exc
+        raise TaskSpecError(
+            f"reference.py of '{prepared.task.id}' timed out after {exc.timeout}s"
+        ) from exc
     tail = (proc.stdout + proc.stderr)[-2000:]
     if proc.returncode != 0 or not submission.is_file():
         raise TaskSpecError(

@@ -42,7 +42,9 @@ class MleSpec(_Strict):
         "binary", "multiclass", "regression", "ordinal", "multitarget", "forecast", "image", "other"
     ]
     id_column: str = Field("", description="Id column of test.csv and of submissions.")
-    target_columns: list[str] = Field(default_factory=list, description="Label columns of train.csv.")
+    target_columns: list[str] = Field(
+        default_factory=list, description="Label columns of train.csv."
+    )
     submission_columns: list[str] = Field(
         default_factory=list, description="Columns of a submission besides the id column."
     )
@@ -59,9 +61,9 @@ class MleSpec(_Strict):
     def _classes_when_needed(self) -> MleSpec:
         if not self.infer_from_sample and not (self.id_column and self.submission_columns):
             raise ValueError("id_column and submission_columns are required")
-        if self.prediction == "label" and self.task_type in ("binary", "multiclass", "image"):
-            if not self.classes:
-                raise ValueError("classes is required when prediction is 'label'")
+        classification = self.task_type in ("binary", "multiclass", "image")
+        if self.prediction == "label" and classification and not self.classes:
+            raise ValueError("classes is required when prediction is 'label'")
         if self.id_column in self.submission_columns:
             raise ValueError("submission_columns must not repeat id_column")
         return self

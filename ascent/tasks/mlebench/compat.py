@@ -38,7 +38,9 @@ def read_csv(*args: Any, **kwargs: Any) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def get_logger(name: str, level: int = logging.INFO, filename: Path | None = None) -> logging.Logger:
+def get_logger(
+    name: str, level: int = logging.INFO, filename: Path | None = None
+) -> logging.Logger:
     logger = logging.getLogger(name)
     logger.setLevel(level)
     return logger
@@ -143,7 +145,10 @@ def install() -> None:
     if "mlebench" in sys.modules or importlib.util.find_spec("mlebench") is not None:
         return
     utils = _module(
-        "mlebench.utils", read_csv=read_csv, get_logger=get_logger, extract=extract,
+        "mlebench.utils",
+        read_csv=read_csv,
+        get_logger=get_logger,
+        extract=extract,
         load_yaml=load_yaml,
     )
     helpers = _module("mlebench.grade_helpers", InvalidSubmissionError=InvalidSubmissionError)
