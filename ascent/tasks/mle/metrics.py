@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 from ascent.errors import GraderError, InvalidSubmission
@@ -46,10 +47,16 @@ def align(submission: pd.DataFrame, answers: pd.DataFrame, id_column: str) -> pd
 
 
 def auc(y_true: Sequence, y_score: Sequence) -> float:
+    """ROC AUC by the rank-sum (Mann-Whitney) formula: ties count half, as in scikit-learn."""
     y = np.asarray(y_true)
-    if len(np.unique(y)) < 2:
-        raise GraderError("AUC needs both classes among the graded rows")
-    return float(skm.roc_auc_score(y, np.asarray(y_score, dtype=float)))
+    classes = np.unique(y)
+    if len(classes) != 2:
+        raise GraderError("AUC needs both classes, and only two, among the graded rows")
+    positive = y == classes[1]
+    ranks = rankdata(np.asarray(y_score, dtype=float))
+    n_pos = int(positive.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def log_loss(y_true: Sequence, proba: np.ndarray, classes: Sequence[str]) -> float:

@@ -34,11 +34,12 @@ def read_submission(path: Path, spec: MleSpec) -> pd.DataFrame:
     data = path.read_bytes()
     if b"\x00" in data:
         raise InvalidSubmission("the submission is not a text CSV file (it holds NUL bytes)")
+    first_line = data.split(b"\n", 1)[0]
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidSubmission("the submission is not UTF-8 text; write a plain CSV") from None
-    header = next(csv.reader(io.StringIO(text)), None)
+    header = next(csv.reader([first_line.decode("utf-8-sig")]), None)
     if not header or all(not h.strip() for h in header):
         raise InvalidSubmission("the submission has no header row; the first line names columns")
     if len(header) > 10 * (len(spec.submission_columns) + 1) + 100:
