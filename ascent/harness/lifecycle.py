@@ -18,6 +18,9 @@ from pathlib import Path
 from rich.console import Console
 
 from ascent.agents.registry import AgentRegistry
+from ascent.analysis.build import report_run
+from ascent.analysis.clock import used_seconds
+from ascent.analysis.schema import MetricInfo
 from ascent.config import Paths
 from ascent.errors import AscentError
 from ascent.harness.budget import Budget
@@ -35,7 +38,6 @@ from ascent.harness.launch import (
 from ascent.harness.monitor import Monitor
 from ascent.harness.netproxy import AllowlistProxy
 from ascent.harness.panel import RunPanel
-from ascent.harness.report import build_report, used_seconds, write_report
 from ascent.harness.runstate import (
     FinalResult,
     RunOptions,
@@ -281,11 +283,15 @@ def _finish(segment: Segment_, store: Store, reason: str) -> RunState:
     state.status, state.end_reason, state.final = status, reason, final
     state.save(segment.run_dir)
     recorder.emit(ev.RunEnd(reason=reason, status=status, elapsed=segment.budget.elapsed()))
-    task = segment.prepared.task
-    report = build_report(
-        segment.run_dir, state, task.spec.metric.name, task.spec.metric.higher_is_better
-    )
-    write_report(segment.run_dir, report)
+    metric = segment.prepared.task.spec.metric
+    try:
+        report_run(
+            segment.run_dir,
+            MetricInfo(name=metric.name, higher_is_better=metric.higher_is_better),
+            segment.prepared.task.family,
+        )
+    except Exception:  # the run's result stands; `ascent report RUN` writes the report again
+        log.exception("the report of %s could not be written", state.run_id)
     store.update_run(
         state.run_id,
         status=status,

@@ -1,0 +1,13 @@
+"""Post-hoc analysis of runs: metrics, failure taxonomy, training routes, plots and reports.
+
+Everything here reads a run folder (run.json, events.jsonl, the submission ledger, agent.log,
+snapshots.git) and never writes into it except the report files. Modules:
+
+- `clock`: active time of a run across its segments (a killed-and-resumed run does not count
+  the time the harness was down).
+- `loader`: a run folder as typed, read-only data (`RunData`).
+- `metrics`, `taxonomy`, `routes`, `narrative`: what is computed from it.
+- `schema`: the versioned `report.json` models; `build` assembles a `RunReport`.
+- `plots`, `render_md`, `render_html`: the pictures and the two human-readable reports.
+- `compare`: reports across runs or a sweep; `export`: MLflow.
+"""
