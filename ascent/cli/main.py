@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 
 from ascent import __version__
-from ascent.cli import demo_cmd, doctor_cmd, grade_cmd, run_cmd, tasks_cmd
+from ascent.cli import demo_cmd, doctor_cmd, grade_cmd, report_cmd, run_cmd, tasks_cmd
 from ascent.cli.context import configure, err_console
 from ascent.errors import AscentError
 
@@ -30,6 +30,9 @@ app.command("run")(run_cmd.run)
 app.command("resume")(run_cmd.resume)
 app.add_typer(run_cmd.runs_app, name="runs")
 app.add_typer(run_cmd.agents_app, name="agents")
+app.command("report")(report_cmd.report)
+app.command("serve")(report_cmd.serve)
+app.add_typer(report_cmd.export_app, name="export")
 
 
 def _version(value: bool) -> None:

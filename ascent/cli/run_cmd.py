@@ -47,10 +47,21 @@ def run(
         "auto", "--sandbox", help="auto (bwrap if it works here), bwrap or process."
     ),
     agent_dir: list[Path] = typer.Option([], "--agent-dir", help="Extra agent folder. Repeatable."),
+    driver: str = typer.Option("heuristic", "--driver", help="heuristic (offline), llm or replay."),
+    model: str | None = typer.Option(None, "--model", help="LLM for --driver llm (LiteLLM name)."),
+    quality: float | None = typer.Option(
+        None, "--quality", min=0.0, max=1.0, help="Heuristic driver: 1 = sound, lower = weaker."
+    ),
+    traces: int | None = typer.Option(None, "--traces", min=1, help="gome: parallel traces."),
+    no_diagnosis: bool = typer.Option(False, "--no-diagnosis", help="gome ablation."),
+    no_memory: bool = typer.Option(False, "--no-memory", help="gome ablation."),
+    max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="Stop after N steps."),
     as_json: bool = typer.Option(False, "--json", help="Print the final state as JSON."),
 ) -> None:
     """Run an agent on a task under a budget, in a sandbox, and report."""
     ctx = state()
+    if driver not in ("heuristic", "llm", "replay"):
+        raise ConfigError(f"unknown driver '{driver}'", hint="use heuristic, llm or replay")
     if sandbox not in ("auto", "bwrap", "process"):
         raise ConfigError(f"unknown sandbox '{sandbox}'", hint="use auto, bwrap or process")
     options = RunOptions(
@@ -62,10 +73,29 @@ def run(
         max_submissions=max_submissions,
         agent_dirs=[str(p.resolve()) for p in agent_dir],
         task_dirs=[str(p.resolve()) for p in ctx.task_dirs],
+        driver=driver,
+        model=model,
+        driver_options={"quality": quality} if quality is not None else {},
+        agent_options=agent_options(traces, no_diagnosis, no_memory, max_steps),
     )
     created = create_run(ctx.paths, ctx.store, options)
     err_console.print(f"run [bold]{created.run_id}[/]", highlight=False)
     _finish(execute_run(ctx.paths, ctx.store, created.run_id, console=err_console), as_json)
+
+
+def agent_options(
+    traces: int | None, no_diagnosis: bool, no_memory: bool, max_steps: int | None
+) -> dict:
+    options: dict = {}
+    if traces is not None:
+        options["traces"] = traces
+    if no_diagnosis:
+        options["diagnosis"] = False
+    if no_memory:
+        options["memory"] = False
+    if max_steps is not None:
+        options["max_steps"] = max_steps
+    return options
 
 
 def resume(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ascent.agents.registry import AgentRegistry
+from ascent.agents.builtin import BUILTIN_AGENTS
+from ascent.agents.registry import AgentEntry, AgentRegistry
 from ascent.analysis.build import report_run
 from ascent.analysis.clock import used_seconds
 from ascent.analysis.schema import MetricInfo
 from ascent.config import Paths
+from ascent.drivers.base import make_driver
 from ascent.errors import AscentError
 from ascent.harness.budget import Budget
+from ascent.harness.builtin_runner import AgentThread, make_context
 from ascent.harness.grading.ledger import Ledger
 from ascent.harness.grading.server import ServerThread, create_app
 from ascent.harness.grading.service import GradingService, ServiceConfig
@@ -190,16 +194,16 @@ def execute_run(
     kill_stale(run_id)
     # Unix socket paths are limited to 108 bytes: keep them in a short private folder.
     sock_dir = Path(tempfile.mkdtemp(prefix="ascent-"))
-    plan = plan_launch(agent, kind, sock_dir)
+    plan = plan_launch(agent, kind, sock_dir) if agent.kind == "folder" else None
     snapshotter = Snapshotter(run_dir / "snapshots.git", workspace)
     sandbox = make_sandbox(
         kind,
         SandboxSpec(
             name=f"{run_id}.{len(state.segments)}",
             workspace=workspace,
-            mounts=plan.mounts,
+            mounts=plan.mounts if plan else [],
             env={},
-            network=plan.network,
+            network=plan.network if plan else "none",
             limits=state.limits,
         ),
     )
@@ -212,7 +216,7 @@ def execute_run(
 
     server = _start_server(service, state, sock_dir, kind)
     proxy = None
-    if plan.proxy_allow is not None:
+    if plan is not None and plan.proxy_allow is not None:
         proxy = AllowlistProxy(
             str(sock_dir / "proxy.sock"),
             plan.proxy_allow,
@@ -227,7 +231,10 @@ def execute_run(
     reason = "sandbox_error"
     try:
         with panel:
-            process = _start_agent(segment, plan, grading_url(plan, server.url), resumed)
+            if plan is not None:
+                process = _start_agent(segment, plan, grading_url(plan, server.url), resumed)
+            else:
+                process = _start_builtin(segment, agent, resumed)
             monitor = Monitor(
                 segment, process, panel, agent.spec.snapshot_seconds if agent.spec else 30
             )
@@ -352,6 +359,63 @@ def _start_agent(segment: Segment_, plan: LaunchPlan, url: str, resumed: bool):
         )
     )
     return process
+
+
+def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> AgentThread:
+    """A built-in agent thinks in a thread here; its solutions run in the sandbox."""
+    state, ws = segment.state, segment.sandbox.workspace_path
+    options = state.options
+    driver = make_driver(options.driver or "heuristic", **_driver_options(options))
+    driver.emit = segment.recorder.emit
+    env = {
+        "WORKSPACE": ws,
+        "DATA_PATH": f"{ws}/public",
+        "OUTPUT_DIR": f"{ws}/output",
+        "HOME": f"{ws}/.home",
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+    }
+    ctx = make_context(
+        agent_name=agent.name,
+        workspace=segment.workspace,
+        inside_root=ws,
+        sandbox=segment.sandbox,
+        service=segment.service,
+        recorder=segment.recorder,
+        driver=driver,
+        env=env,
+        run_dir=segment.run_dir,
+        seed=options.seed,
+        options=options.agent_options,
+        description=segment.prepared.task.description(),
+    )
+    instance = BUILTIN_AGENTS[agent.name](**options.agent_options)
+    segment.recorder.emit(
+        ev.AgentStep(
+            step=0,
+            action="agent_start",
+            detail={
+                "agent": agent.name,
+                "options": options.agent_options,
+                **driver.describe(),
+                "resumed": resumed,
+            },
+        )
+    )
+    return AgentThread(instance, ctx, segment.sandbox, segment.recorder)
+
+
+def _driver_options(options: RunOptions) -> dict:
+    chosen = dict(options.driver_options)
+    name = options.driver or "heuristic"
+    if name == "heuristic":
+        chosen.setdefault("seed", options.seed)
+    if name == "llm" and options.model:
+        chosen.setdefault("model", options.model)
+    return chosen
 
 
 def _snapshot_on_submission(segment: Segment_, event: ev.Event) -> None:

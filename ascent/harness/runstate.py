@@ -30,6 +30,7 @@ class RunOptions(BaseModel):
     driver: str | None = None
     model: str | None = None
     agent_options: dict[str, Any] = Field(default_factory=dict)
+    driver_options: dict[str, Any] = Field(default_factory=dict)
     sweep_id: str | None = None
     agent_dirs: list[str] = Field(default_factory=list)
     task_dirs: list[str] = Field(default_factory=list)

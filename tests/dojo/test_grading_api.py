@@ -318,3 +318,11 @@ def test_server_threads_do_not_leak(api):
     for _ in range(5):
         api.client.request("GET", "/health")
     assert threading.active_count() <= before + 2
+
+
+def test_reading_the_ledger_never_touches_a_submit_in_progress(api):
+    from ascent.harness.grading.ledger import Ledger
+
+    staged = _stage(api, b"id,Adelie\n")
+    Ledger(api.service.ledger.root.parent).entries()  # a reader: report, UI, test
+    assert staged.exists()

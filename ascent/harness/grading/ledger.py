@@ -20,7 +20,6 @@ class Ledger:
     def __init__(self, run_dir: Path) -> None:
         self.root = run_dir / FOLDER
         self.root.mkdir(parents=True, exist_ok=True)
-        self._sweep_staging()
 
     def entries(self) -> list[SubmissionEntry]:
         records = []
@@ -45,7 +44,9 @@ class Ledger:
         os.replace(tmp, target)
         _fsync_dir(self.root)
 
-    def _sweep_staging(self) -> None:
+    def sweep_staging(self) -> None:
+        """Drop half-written files of an interrupted submit. Only the owning service may call
+        this (a reader sweeping would delete the files of a submit in progress)."""
         for leftover in self.root.glob(".staging-*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()

@@ -76,6 +76,7 @@ class GradingService:
         self.recorder = recorder
         self.store = store
         self.ledger = Ledger(config.run_dir)
+        self.ledger.sweep_staging()
         self._state = threading.Lock()
         self._grading = threading.Lock()
         self._entries: dict[str, SubmissionEntry] = {

@@ -1,0 +1,137 @@
+"""The offline driver: reasoning by rules of ML practice, no model, no network.
+
+A `quality` knob in [0, 1] degrades it the way a weaker LLM is degraded: with probability
+1 - quality a diagnosis is replaced by a plausible wrong one, and an edit, draft or fix carries a
+bug. Randomness is derived from the seed and the request itself, so the same request gets the
+same answer whichever thread asks and in whatever order: same seed, same trajectory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from ascent.drivers.base import Driver
+from ascent.drivers.heuristic import mle
+from ascent.drivers.models import (
+    DebugRequest,
+    DiagnoseRequest,
+    Diagnosis,
+    DraftRequest,
+    Hypothesis,
+    ImplementRequest,
+    ProposeRequest,
+    Solution,
+    TaskBrief,
+)
+from ascent.errors import DriverError
+from ascent.tasks.skills import skills_for
+
+# Small mistakes a weak implementer makes in generated code; each breaks the run in its own way.
+BUGS = [
+    ('TASK["id_column"]: str', 'TASK["id_col"]: str'),
+    ("submission[column] = values[:, j]", "submission[column] = values[:, j + 1]"),
+    ("    pipeline.fit(xt, y)\n", "    pipeline.fit(xt, y[: len(y) // 2])\n"),
+    ("return np.mean(outputs, axis=0)", "return np.mean(outputs, axis=1)"),
+]
+
+
+class HeuristicDriver(Driver):
+    name = "heuristic"
+
+    def __init__(self, quality: float = 1.0, seed: int = 0) -> None:
+        if not 0.0 <= quality <= 1.0:
+            raise DriverError(f"quality must be in [0, 1], got {quality}")
+        self.quality = quality
+        self.seed = seed
+
+    def describe(self) -> dict:
+        return {"driver": self.name, "quality": self.quality}
+
+    # -- the five calls ------------------------------------------------------------------------
+    def draft(self, request: DraftRequest) -> Solution:
+        skills = skills_for(request.brief.family)
+        solution = skills.draft(request.brief, request.index, self.seed)
+        return self._maybe_bug(solution, "draft", request.model_dump_json())
+
+    def diagnose(self, request: DiagnoseRequest) -> Diagnosis:
+        plan = self._plan(request.brief, request.solution)
+        correct = mle.diagnose(request.brief, plan, request.outcome)
+        rng = self._rng("diagnose", request.model_dump_json())
+        if rng.random() > self.quality:
+            return mle.wrong_diagnosis(correct, int(rng.integers(0, 1000)))
+        return correct
+
+    def propose(self, request: ProposeRequest) -> list[Hypothesis]:
+        plan = self._plan(request.brief, request.solution)
+        if plan is None:
+            raise DriverError(
+                "the heuristic driver can only edit solutions it can read the plan of"
+            )
+        if request.diagnosis is not None:
+            pool = mle.changes(request.diagnosis.direction, request.brief, plan)
+            scale, confidence = request.diagnosis.expected_gain, request.diagnosis.confidence
+        else:
+            pool = mle.undirected(request.brief, plan)
+            scale, confidence = 0.01, 0.3
+        failed = set(request.failures)
+        fresh = [h for h in pool if h.change not in failed]
+        if not fresh and request.diagnosis is not None:
+            # Everything this diagnosis suggests has been tried: look elsewhere.
+            fresh = [h for h in mle.undirected(request.brief, plan) if h.change not in failed]
+            scale, confidence = scale * 0.5, confidence * 0.5
+        pool = fresh or pool
+        rng = self._rng("propose", request.model_dump_json())
+        scored = []
+        for h in pool:
+            gain = scale * h.expected_gain
+            if request.diagnosis is None:
+                gain *= rng.uniform(0.5, 1.5)  # undirected: no reason to prefer one change
+            scored.append(
+                h.model_copy(update={"expected_gain": round(gain, 8), "confidence": confidence})
+            )
+        if request.diagnosis is None:
+            order = rng.permutation(len(scored))
+            scored = [scored[i] for i in order]
+        else:
+            scored.sort(key=lambda h: -h.expected_gain)
+        return scored[: request.n]
+
+    def implement(self, request: ImplementRequest) -> Solution:
+        skills = skills_for(request.brief.family)
+        try:
+            solution = skills.apply(request.solution, request.hypothesis.edit, request.brief)
+        except ValueError as exc:
+            raise DriverError(f"cannot apply {request.hypothesis.change}: {exc}") from exc
+        return self._maybe_bug(solution, "implement", request.model_dump_json())
+
+    def debug(self, request: DebugRequest) -> Solution:
+        """Re-derive the code from its plan: every bug above lives in the code, not the plan."""
+        skills = skills_for(request.brief.family)
+        plan = self._plan(request.brief, request.solution)
+        if plan is None:
+            raise DriverError("cannot repair code without its plan")
+        repaired = skills.apply(request.solution, {}, request.brief)
+        return self._maybe_bug(repaired, "debug", request.model_dump_json())
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _plan(self, brief: TaskBrief, solution: Solution):
+        from ascent.tasks.mle.skills import MleSkills
+
+        skills = skills_for(brief.family)
+        return skills.plan(solution) if isinstance(skills, MleSkills) else None
+
+    def _maybe_bug(self, solution: Solution, call: str, key: str) -> Solution:
+        rng = self._rng(call, key)
+        if rng.random() <= self.quality:
+            return solution
+        candidates = [(old, new) for old, new in BUGS if old in solution.code]
+        if not candidates:
+            return solution
+        old, new = candidates[int(rng.integers(0, len(candidates)))]
+        return solution.model_copy(update={"code": solution.code.replace(old, new, 1)})
+
+    def _rng(self, *parts: str) -> np.random.Generator:
+        digest = hashlib.sha256("\x1f".join((str(self.seed), *parts)).encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "little"))
