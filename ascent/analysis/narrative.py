@@ -64,7 +64,9 @@ def template_text(report: RunReport) -> str:
         parts.append("There is no valid final submission.")
     if report.failures:
         parts.append(
-            "Failure rules that fired: " + ", ".join(f.title.lower() for f in report.failures) + "."
+            "Failure rules that fired: "
+            + ", ".join(f.title[0].lower() + f.title[1:] for f in report.failures)
+            + "."
         )
     else:
         parts.append("No failure rule fired.")

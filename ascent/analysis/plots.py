@@ -259,12 +259,14 @@ def compare_trajectories_svg(reports: Sequence[RunReport], title: str) -> str:
     with rc_context(_RC):
         fig = _figure(8.5, 3.4, right=1.9)
         ax = fig.add_subplot()
+        drawn = 0
         for i, report in enumerate(reports):
             valid = [p for p in report.trajectory if p.valid and p.best_so_far is not None]
             colour = PALETTE[i % len(PALETTE)]
             label = f"{report.agent} · {report.run_id.rsplit('.', 1)[-1]}"
             if not valid:
                 continue
+            drawn += 1
             end = max(report.used_seconds, valid[-1].seconds)
             xs = [p.seconds for p in valid] + [end]
             ys = [p.best_so_far for p in valid]
@@ -275,8 +277,12 @@ def compare_trajectories_svg(reports: Sequence[RunReport], title: str) -> str:
         metric = reports[0].metric if reports else ""
         ax.set_ylabel(f"best {metric} so far (public split)")
         ax.set_title(title, loc="left", fontsize=10)
-        if reports:
+        if drawn:
             ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.text(
+                0.5, 0.5, "no valid submission", transform=ax.transAxes, ha="center", color=MUTED
+            )
         return _svg(fig, f"compare-{title}")
 
 
