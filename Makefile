@@ -7,17 +7,17 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constra
 CORE   := $(VENV)/.installed-core
 FULL   := $(VENV)/.installed-full
 
-.PHONY: demo test test-slow lint format sandbox-tools constraints clean
+.PHONY: demo test test-slow lint format sandbox-tools browser-tools constraints clean
 
 demo: $(CORE)
 	$(BIN)/ascent demo
 
-test: $(FULL) sandbox-tools
+test: $(FULL) sandbox-tools browser-tools
 	$(BIN)/ruff check ascent tests benchmarks
 	$(BIN)/ruff format --check ascent tests benchmarks
 	$(BIN)/pytest
 
-test-slow: $(FULL) sandbox-tools
+test-slow: $(FULL) sandbox-tools browser-tools
 	$(BIN)/pytest -m "slow or model"
 
 lint: $(FULL)
@@ -51,6 +51,17 @@ sandbox-tools:
 	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; } || \
 	    echo "warning: could not install bubblewrap; sandbox isolation tests will be skipped"; \
 	  else echo "warning: bubblewrap (bwrap) missing; install it for isolated runs"; fi; }
+
+# Debian's chromium for the web UI's browser tests (Playwright drives it through
+# executable_path; no browser download). Without it those tests are skipped with the reason.
+browser-tools:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1; } || \
+	    echo "warning: could not install chromium; the web UI browser tests will be skipped"; \
+	  else echo "warning: chromium missing (apt-get install chromium); browser tests will be skipped"; fi; }
 
 constraints: $(FULL)
 	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^ascentlab' \

@@ -111,7 +111,7 @@ def trajectory_svg(report: RunReport) -> str:
                 zorder=4,
                 label="new best",
             )
-            for p in valid:
+            for p in valid if len(valid) <= 15 else []:
                 ax.annotate(
                     p.submission_id,
                     (p.seconds, p.score),
@@ -209,42 +209,34 @@ def timeline_svg(report: RunReport) -> str:
 
 
 def resources_svg(report: RunReport) -> str | None:
+    """CPU time, memory and disk on one axis, each as a share of its own peak (named in the
+    legend): one set of ticks instead of three keeps the drawing fast."""
     samples = report.resources
     if not samples:
         return None
+    series = [
+        ("CPU time", [s.cpu_seconds for s in samples], "s", ACCENT, "--"),
+        ("memory", [s.rss_mb for s in samples], "MB", WARN, "-"),
+        ("disk", [s.disk_mb for s in samples], "MB", GOOD, "-"),
+    ]
     with rc_context(_RC):
         fig = _figure(8.5, 2.4, left=0.9, right=2.1)
         ax = fig.add_subplot()
         xs = [s.seconds for s in samples]
-        ax.plot(xs, [s.rss_mb for s in samples], color=WARN, lw=1.4, label="memory RSS (MB)")
-        ax.plot(xs, [s.disk_mb for s in samples], color=GOOD, lw=1.4, label="workspace disk (MB)")
-        ax.set_ylabel("MB")
-        ax.set_ylim(bottom=0)
-        cpu = ax.twinx()
-        cpu.spines["right"].set_visible(True)
-        cpu.plot(
-            xs,
-            [s.cpu_seconds for s in samples],
-            color=ACCENT,
-            lw=1.4,
-            ls="--",
-            label="CPU seconds (cumulative)",
-        )
-        cpu.set_ylabel("CPU s")
-        cpu.set_ylim(bottom=0)
-        for axis in (ax, cpu):
-            _few_ticks(axis, x=axis is ax)
+        for label, values, unit, colour, style in series:
+            peak = max(values)
+            ys = [v / peak if peak else 0.0 for v in values]
+            ax.plot(
+                xs, ys, color=colour, lw=1.4, ls=style, label=f"{label} (max {peak:.3g} {unit})"
+            )
+        ax.set_ylim(0, 1.08)
+        ax.set_yticks([0, 0.5, 1], ["0", "½", "max"])
+        ax.set_ylabel("share of max")
+        ax.xaxis.set_major_locator(MaxNLocator(6))
         ax.set_xlim(0, max(report.used_seconds, xs[-1], 1.0) * 1.04)
         ax.set_xlabel("active seconds")
         ax.set_title("Resources", loc="left", fontsize=10)
-        handles = ax.get_lines() + cpu.get_lines()
-        ax.legend(
-            handles,
-            [h.get_label() for h in handles],
-            fontsize=7,
-            loc="upper left",
-            bbox_to_anchor=(1.12, 1.0),
-        )
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return _svg(fig, f"resources-{report.run_id}")
 
 
