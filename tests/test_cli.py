@@ -69,13 +69,13 @@ def test_corrupt_store_is_one_line_and_untouched(cli, home):
 
 
 def test_demo_runs_an_agent_end_to_end_and_writes_a_report(cli, home):
-    result = cli("demo")
+    result = cli("demo", "--budget-seconds", "50")
     assert result.exit_code == 0, result.stderr
     report_line = [line for line in result.stdout.splitlines() if line.startswith("report: ")][-1]
     report_md = Path(report_line.removeprefix("report: ").strip())
     assert report_md.is_file() and "private split score" in report_md.read_text()
     report = json.loads((report_md.parent / "report.json").read_text())
-    assert report["agent"] == "example" and report["status"] == "finished"
+    assert report["agent"] == "gome" and report["status"] == "finished"
     assert report["final"]["valid"] and report["final"]["any_medal"]
 
 

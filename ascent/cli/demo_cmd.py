@@ -1,7 +1,7 @@
 """`ascent demo`: the offline end-to-end job behind `make demo`.
 
-It runs the `example` agent on a micro competition through the whole dojo: workspace, sandbox,
-grading API, budget, recorder, final grading on the private split, report.
+It runs Gome with the offline heuristic driver on a micro competition through the whole dojo:
+workspace, sandbox, grading API, budget, recorder, final grading on the private split, report.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ascent.harness.lifecycle import create_run, execute_run
 from ascent.harness.runstate import RunOptions
 
 DEFAULT_TASK = "penguin-species"
-DEFAULT_AGENT = "example"
+DEFAULT_AGENT = "gome"
 
 
 def demo(
@@ -23,7 +23,9 @@ def demo(
 ) -> None:
     """Run an agent on a micro competition end to end and print where the report is."""
     ctx = state()
-    options = RunOptions(task_id=task_id, agent=agent, budget_seconds=budget_seconds)
+    options = RunOptions(
+        task_id=task_id, agent=agent, budget_seconds=budget_seconds, driver="heuristic"
+    )
     created = create_run(ctx.paths, ctx.store, options)
     err_console.print(f"demo run [bold]{created.run_id}[/] ({agent} on {task_id})", highlight=False)
     final = execute_run(ctx.paths, ctx.store, created.run_id, console=err_console)

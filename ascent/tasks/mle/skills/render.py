@@ -82,6 +82,10 @@ def parse_outcome(
         error = "timed out"
     elif oom:
         error = "out of memory (MemoryError)"
+    elif exit_code == 0:
+        error = "the solution ended without an ASCENT_RESULT line; output: " + _error_tail(
+            output, 4
+        )
     else:
         error = _error_tail(output) or f"exit code {exit_code} and no ASCENT_RESULT line"
     return Outcome(ok=False, quick=quick, seconds=seconds, error=error)
