@@ -130,6 +130,8 @@ def _experiment(client, name: str) -> str:
 
 
 def _existing(client, experiment_id: str, key: str, value: str):
+    if "'" in value or "\\" in value:
+        raise AscentError(f"cannot look up '{value}' in MLflow: quotes are not allowed in ids")
     runs = client.search_runs(
         [experiment_id], filter_string=f"tags.`{key}` = '{value}'", max_results=5
     )

@@ -1,8 +1,8 @@
 """A run folder as read-only typed data.
 
 Nothing here writes to the run folder or repairs it: the web UI and `ascent report` read runs
-that may still be going. The submission ledger is read directly (the harness's `Ledger` sweeps
-staging files as it opens, which only the harness may do).
+that may still be going. The submission records are read directly rather than through the
+harness's `Ledger`, which owns the folder (it creates it, and cleans up after its own submits).
 """
 
 from __future__ import annotations

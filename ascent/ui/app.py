@@ -22,7 +22,7 @@ from ascent.analysis.render_md import LABELS
 from ascent.analysis.text import metric_value, num
 from ascent.config import Paths
 from ascent.errors import AscentError
-from ascent.ui.data import RunData
+from ascent.ui.data import RunCatalog
 from ascent.ui.diffview import parse_diff, stats
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -70,7 +70,7 @@ def create_app(
     from ascent.tasks.registry import Registry
 
     app = FastAPI(title="ascentlab", docs_url=None, redoc_url=None, openapi_url=None)
-    data = RunData(paths, Registry(list(task_dirs)))
+    data = RunCatalog(paths, Registry(list(task_dirs)))
     env = _environment()
     hosts = set(
         allowed_hosts if allowed_hosts is not None else LOOPBACK_HOSTS if loopback_only else ()
@@ -155,7 +155,7 @@ def create_app(
         from ascent.analysis.render_html import render_html
 
         rendered = data.rendered(data.run_dir(run_id))
-        return HTMLResponse(render_html(rendered.report, rendered.plots))  # type: ignore[arg-type]
+        return HTMLResponse(render_html(rendered.report, rendered.plots))
 
     @app.get("/runs/{run_id}/report.json")
     def run_report_json(run_id: str) -> Response:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from ascent.analysis.render_html import RunPlots, run_plots
 from ascent.analysis.reports import get_report, inputs_mtime, run_dir_of
 from ascent.analysis.schema import RunReport
 from ascent.config import Paths
@@ -26,7 +27,7 @@ ENDED = ("finished", "failed", "sandbox_error")
 @dataclass(frozen=True)
 class Rendered:
     report: RunReport
-    plots: object  # RunPlots
+    plots: RunPlots
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Progress:
     ended: bool
 
 
-class RunData:
+class RunCatalog:
     def __init__(self, paths: Paths, registry=None, capacity: int = 48) -> None:
         self.paths = paths
         self.registry = registry
@@ -58,8 +59,6 @@ class RunData:
         return run_dir_of(self.paths.runs, run_id, allow_path=False)
 
     def rendered(self, run_dir: Path) -> Rendered:
-        from ascent.analysis.render_html import run_plots
-
         key = (inputs_mtime(run_dir), _mtime(run_dir / "run.json"))
         with self._lock:
             hit = self._cache.get(run_dir)
