@@ -38,8 +38,11 @@ def relative_parts(user_path: str, inside_root: str) -> list[str]:
     return parts
 
 
-def open_confined(workspace: Path, user_path: str, inside_root: str) -> int:
-    """A read-only file descriptor of the regular file `user_path` inside `workspace`."""
+def open_confined(
+    workspace: Path, user_path: str, inside_root: str, allow_directory: bool = False
+) -> int:
+    """A read-only file descriptor of the regular file (or, if allowed, the folder) `user_path`
+    inside `workspace`."""
     parts = relative_parts(user_path, inside_root)
     fd = os.open(workspace, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -57,6 +60,8 @@ def open_confined(workspace: Path, user_path: str, inside_root: str) -> int:
     finally:
         os.close(fd)
     mode = os.fstat(final).st_mode
+    if allow_directory and stat.S_ISDIR(mode):
+        return final
     if not stat.S_ISREG(mode):
         os.close(final)
         raise InvalidSubmission(f"{user_path} is not a regular file; submit a plain file")
@@ -80,3 +85,39 @@ def _is_link(name: str, dir_fd: int) -> bool:
         return stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode)
     except OSError:
         return False
+
+
+def copy_tree_confined(dir_fd: int, target: Path, max_bytes: int) -> int:
+    """Copy a folder opened with `open_confined`: regular files and folders only, links and
+    special files refused, at most `max_bytes` in all. Returns the bytes copied."""
+    target.mkdir()
+    total = 0
+    for entry in sorted(os.listdir(dir_fd)):
+        try:
+            fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP or _is_link(entry, dir_fd):
+                raise InvalidSubmission(
+                    f"the folder holds a symbolic link ({entry}); copy the file instead"
+                ) from None
+            raise InvalidSubmission(
+                f"{entry} in the folder cannot be opened: {exc.strerror}"
+            ) from None
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                total += copy_tree_confined(fd, target / entry, max_bytes - total)
+            elif stat.S_ISREG(mode):
+                with os.fdopen(os.dup(fd), "rb") as src, (target / entry).open("wb") as dst:
+                    while block := src.read(1 << 20):
+                        total += len(block)
+                        if total > max_bytes:
+                            raise InvalidSubmission(
+                                f"the submitted folder is over the size limit of {max_bytes // 2**20} MB"
+                            )
+                        dst.write(block)
+            else:
+                raise InvalidSubmission(f"{entry} in the folder is not a regular file or folder")
+        finally:
+            os.close(fd)
+    return total

@@ -52,7 +52,7 @@ from ascent.harness.runstate import (
     new_token,
     now_iso,
 )
-from ascent.harness.sandbox import Limits, Sandbox, SandboxSpec, make_sandbox, resolve_kind
+from ascent.harness.sandbox import Limits, Mount, Sandbox, SandboxSpec, make_sandbox, resolve_kind
 from ascent.harness.sandbox.cgroups import kill_stale
 from ascent.harness.workspace import WorkspaceFacts, lay_out
 from ascent.record import events as ev
@@ -60,6 +60,7 @@ from ascent.record.recorder import Recorder
 from ascent.record.snapshots import Snapshotter
 from ascent.store import Store
 from ascent.store.records import RunRecord
+from ascent.tasks.ft.models import ensure_base_model
 from ascent.tasks.grading import Grader
 from ascent.tasks.prepare import PreparedTask, prepare_task
 from ascent.tasks.registry import Registry
@@ -161,7 +162,7 @@ def execute_run(
         run_dir=run_dir,
         workspace=workspace,
         inside_root=inside_root,
-        max_bytes=int((task.spec.mle.max_submission_mb if task.spec.mle else 2048) * 2**20),
+        max_bytes=_max_submission_bytes(task),
     )
     charged = sum(1 for e in Ledger(run_dir).entries() if e.charged)
     budget = Budget(
@@ -201,7 +202,10 @@ def execute_run(
         SandboxSpec(
             name=f"{run_id}.{len(state.segments)}",
             workspace=workspace,
-            mounts=plan.mounts if plan else [],
+            mounts=[
+                *(plan.mounts if plan else []),
+                *_base_model_mounts(task, kind, workspace, paths),
+            ],
             env={},
             network=plan.network if plan else "none",
             limits=state.limits,
@@ -361,6 +365,28 @@ def _start_agent(segment: Segment_, plan: LaunchPlan, url: str, resumed: bool):
     return process
 
 
+def _max_submission_bytes(task) -> int:
+    if task.spec.mle is not None:
+        return int(task.spec.mle.max_submission_mb * 2**20)
+    if task.family == "ft":
+        return task.ft_spec().max_model_mb * 2**20
+    return 2048 * 2**20
+
+
+def _base_model_mounts(task, kind: str, workspace: Path, paths: Paths) -> list[Mount]:
+    """The task's base model, read-only at `base_model/` in the workspace."""
+    if not task.spec.base_model:
+        return []
+    source = ensure_base_model(task.spec.base_model, paths)
+    link = workspace / "base_model"
+    if kind == "bwrap":
+        link.mkdir(exist_ok=True)  # the mount point
+        return [Mount(source=source, target="/workspace/base_model")]
+    if not link.is_symlink() and not link.exists():
+        link.symlink_to(source, target_is_directory=True)
+    return []
+
+
 def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> AgentThread:
     """A built-in agent thinks in a thread here; its solutions run in the sandbox."""
     state, ws = segment.state, segment.sandbox.workspace_path
@@ -371,6 +397,7 @@ def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> Agent
         "WORKSPACE": ws,
         "DATA_PATH": f"{ws}/public",
         "OUTPUT_DIR": f"{ws}/output",
+        "BASE_MODEL": f"{ws}/base_model" if segment.prepared.task.spec.base_model else "",
         "HOME": f"{ws}/.home",
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -409,12 +436,20 @@ def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> Agent
 
 
 def _driver_options(options: RunOptions) -> dict:
+    """Options of the run's driver; for a replay that falls back to (and records) another
+    driver, the run's seed and model go to that one."""
     chosen = dict(options.driver_options)
     name = options.driver or "heuristic"
+    inner = chosen
+    if name == "replay" and isinstance(chosen.get("fallback"), str):
+        name = chosen["fallback"]
+        inner = chosen["fallback_options"] = dict(chosen.get("fallback_options") or {})
     if name == "heuristic":
-        chosen.setdefault("seed", options.seed)
+        inner.setdefault("seed", options.seed)
+    else:
+        inner.pop("quality", None)  # a knob of the heuristic driver only
     if name == "llm" and options.model:
-        chosen.setdefault("model", options.model)
+        inner.setdefault("model", options.model)
     return chosen
 
 

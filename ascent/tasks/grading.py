@@ -10,6 +10,7 @@ import hashlib
 import logging
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -31,6 +32,16 @@ GradeSplit = Literal["public", "private", "all"]
 Status = Literal["ok", "invalid", "grader_error"]
 
 
+@dataclass
+class Scored:
+    """What a family grader returns: the score, rows graded, details, and flags."""
+
+    score: float
+    n_rows: int
+    details: dict = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+
 class GradeResult(BaseModel):
     version: int = 1
     task_id: str
@@ -47,6 +58,7 @@ class GradeResult(BaseModel):
     baseline: float | None = None
     medals: MedalReport | None = None
     flags: list[str] = []
+    details: dict = {}
 
 
 class Grader:
@@ -86,12 +98,16 @@ class Grader:
         }
         digest: str | None = None
         try:
-            submission = _regular_file(submission)
-            digest = _sha256(submission)
             if self._setup_error is not None:
                 raise self._setup_error
             assert self._family is not None
-            score, n_rows = self._family.score(submission, split)
+            directories = getattr(self._family, "accepts_directory", False)
+            submission = _regular_file(submission, directories)
+            digest = content_digest(submission)
+            scored = self._family.score(submission, split)
+            if not isinstance(scored, Scored):
+                scored = Scored(*scored)
+            score, n_rows = scored.score, scored.n_rows
             if not math.isfinite(score):
                 raise GraderError(f"the grader of '{self.task.id}' returned {score}, not finite")
         except InvalidSubmission as exc:
@@ -133,6 +149,8 @@ class Grader:
             sha256=digest,
             seconds=time.perf_counter() - started,
             medals=self._medals(score, split),
+            details=scored.details,
+            flags=scored.flags,
         )
 
     def _medals(self, score: float | None, split: GradeSplit) -> MedalReport | None:
@@ -148,7 +166,7 @@ def grade(prepared: PreparedTask, submission: Path, split: GradeSplit = "private
 
 
 class _FamilyGrader(Protocol):
-    def score(self, submission: Path, split: str) -> tuple[float, int]: ...
+    def score(self, submission: Path, split: str) -> Scored | tuple[float, int]: ...
 
 
 def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
@@ -157,6 +175,10 @@ def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
         from ascent.tasks.mle.grading import MleGrader
 
         return MleGrader(prepared)
+    if family == "ft":
+        from ascent.tasks.ft.grading import FtGrader
+
+        return FtGrader(prepared)
     raise GraderError(f"no grader for family '{family}' yet")
 
 
@@ -167,20 +189,28 @@ def _leaderboard_limits(prepared: PreparedTask) -> Thresholds | None:
     return thresholds(load_leaderboard_scores(path), prepared.task.spec.metric.higher_is_better)
 
 
-def _regular_file(path: Path) -> Path:
-    """Only a regular file is graded: links, FIFOs and devices are refused without opening."""
+def _regular_file(path: Path, directories: bool = False) -> Path:
+    """Only a regular file (or, for model submissions, a folder) is graded: links, FIFOs and
+    devices are refused without opening them."""
     if path.is_symlink():
         raise InvalidSubmission(f"the submission {path.name} is a symbolic link; submit the file")
     if not path.exists():
         raise InvalidSubmission(f"the submission {path.name} does not exist")
+    if directories and path.is_dir():
+        return path
     if not path.is_file():
         raise InvalidSubmission(f"the submission {path.name} is not a regular file")
     return path
 
 
-def _sha256(path: Path) -> str:
+def content_digest(path: Path) -> str:
+    """Content hash of a file, or of a folder's files (names and bytes, in order)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if file != path:
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with file.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()

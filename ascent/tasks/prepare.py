@@ -135,6 +135,8 @@ def _run_prepare(task: Task, staging: Path) -> None:
         raise TaskPrepareError(f"prepare.py of task '{task.id}' wrote nothing into public/")
     if task.family == "mle":
         _write_leaderboard_split(task, public, private)
+    elif (private / "test.jsonl").is_file():
+        _write_example_split(task, private)
 
 
 def _write_leaderboard_split(task: Task, public: Path, private: Path) -> None:
@@ -152,6 +154,24 @@ def _write_leaderboard_split(task: Task, public: Path, private: Path) -> None:
     split = np.array(["private"] * len(ids), dtype=object)
     split[order[:n_public]] = "public"
     pd.DataFrame({id_column: ids, "split": split}).to_csv(private / SPLIT_FILE, index=False)
+
+
+def _write_example_split(task: Task, private: Path) -> None:
+    """Held-out examples of ft/rl tasks (`private/test.jsonl`, one `id` each) split the same way."""
+    if (private / SPLIT_FILE).exists():
+        return
+    ids = [
+        str(json.loads(line)["id"])
+        for line in (private / "test.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    if len(set(ids)) != len(ids):
+        raise TaskPrepareError(f"private/test.jsonl of '{task.id}' repeats ids")
+    rng = np.random.default_rng(task.spec.seed + 7919)
+    order = rng.permutation(len(ids))
+    split = np.array(["private"] * len(ids), dtype=object)
+    split[order[: round(len(ids) * task.spec.public_fraction)]] = "public"
+    pd.DataFrame({"id": ids, "split": split}).to_csv(private / SPLIT_FILE, index=False)
 
 
 def write_checksums(root: Path) -> str:

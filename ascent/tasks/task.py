@@ -65,11 +65,20 @@ class Task:
     def grade_fn(self) -> Callable[..., Any]:
         return self._function("grade.py", "grade")
 
+    def score_fn(self) -> Callable[..., Any]:
+        """ft/rl tasks: `score(prediction, example) -> float` for one answer."""
+        return self._function("grade.py", "score")
+
+    def ft_spec(self):
+        from ascent.tasks.ft.spec import load_ft_spec
+
+        return load_ft_spec(self.root)
+
     def fingerprint(self) -> str:
         """Changes whenever prepared data could change: spec, prepare code, raw files."""
         digest = hashlib.sha256()
         digest.update(self.spec.model_dump_json(include=_DATA_FIELDS).encode())
-        files = [self.root / "prepare.py"]
+        files = [self.root / "prepare.py", self.root / "ft.yaml"]
         if self.raw_dir is not None:
             files += sorted(p for p in self.raw_dir.rglob("*") if p.is_file())
         for path in files:

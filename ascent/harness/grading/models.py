@@ -12,6 +12,7 @@ SubmissionStatus = Literal["pending", "ok", "invalid", "grader_error"]
 class SubmitRequest(BaseModel):
     path: str = Field(description="A file inside the workspace (absolute, or relative to it).")
     final: bool = Field(False, description="Choose this submission as the final one.")
+    wait: bool = Field(True, description="False: answer at once (pending); poll for the result.")
 
 
 class SelectRequest(BaseModel):
@@ -36,6 +37,8 @@ class SubmitResponse(BaseModel):
     error: str | None = None
     duplicate_of: str | None = None
     final: bool = False
+    details: dict = Field(default_factory=dict)
+    flags: list[str] = Field(default_factory=list)
 
 
 class StatusResponse(BaseModel):
@@ -70,3 +73,5 @@ class SubmissionEntry(BaseModel):
     error: str | None = None
     final: bool = False
     duplicate_of: str | None = None
+    details: dict = Field(default_factory=dict, description="Family details, e.g. per category.")
+    flags: list[str] = Field(default_factory=list, description="e.g. copy_model.")

@@ -114,7 +114,9 @@ def create_app(service: GradingService, token: str, rate: float = 20.0, burst: i
             if kind == "application/json":
                 body = await _read_capped(request, JSON_LIMIT)
                 payload = SubmitRequest.model_validate_json(body)
-                response = await run_in_threadpool(service.submit_path, payload.path, payload.final)
+                response = await run_in_threadpool(
+                    service.submit_path, payload.path, payload.final, payload.wait
+                )
             else:
                 data = await _read_capped(request, service.config.max_bytes)
                 name = request.query_params.get("name", "upload")

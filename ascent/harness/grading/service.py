@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
+import stat
 import threading
 import uuid
 from concurrent.futures import Future
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from ascent.errors import InvalidSubmission
 from ascent.harness.budget import Budget
-from ascent.harness.confine import open_confined
+from ascent.harness.confine import copy_tree_confined, open_confined
 from ascent.harness.grading.ledger import Ledger
 from ascent.harness.grading.models import (
     Remaining,
@@ -33,7 +35,7 @@ from ascent.record import events as ev
 from ascent.record.recorder import Recorder
 from ascent.store import Store
 from ascent.store.records import SubmissionRecord
-from ascent.tasks.grading import Grader, GradeResult
+from ascent.tasks.grading import Grader, GradeResult, content_digest
 from ascent.tasks.task import Task
 
 log = logging.getLogger(__name__)
@@ -86,16 +88,38 @@ class GradingService:
         self.closed = False
 
     # -- public API ----------------------------------------------------------------------------
-    def submit_path(self, user_path: str, final: bool = False) -> SubmitResponse:
+    def submit_path(self, user_path: str, final: bool = False, wait: bool = True) -> SubmitResponse:
+        """Grade a file (or, for model tasks, a folder) inside the workspace. With `wait=False`
+        the answer comes at once with status `pending`; poll the submission for the result."""
         self._check_open()
+        directories = self.task.family in ("ft", "rl")
         try:
-            fd = open_confined(self.config.workspace, user_path, self.config.inside_root)
+            fd = open_confined(
+                self.config.workspace,
+                user_path,
+                self.config.inside_root,
+                allow_directory=directories,
+            )
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                staged, digest = self._stage_dir(fd)
+            else:
+                with os.fdopen(fd, "rb") as fh:
+                    staged, digest = self._stage(fh.read, suffix=Path(user_path).suffix)
         except InvalidSubmission as exc:
             self._refusal("submit", str(exc), 400)
             raise Refused(400, str(exc)) from None
-        with os.fdopen(fd, "rb") as fh:
-            staged, digest = self._stage(fh.read, suffix=Path(user_path).suffix)
-        return self._submit(staged, digest, source=user_path, final=final)
+        return self._submit(staged, digest, source=user_path, final=final, wait=wait)
+
+    def _stage_dir(self, fd: int) -> tuple[Path, str]:
+        staged = self.ledger.staging_path(uuid.uuid4().hex)
+        try:
+            copy_tree_confined(fd, staged, self.config.max_bytes)
+        except InvalidSubmission:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        finally:
+            os.close(fd)
+        return staged, content_digest(staged)
 
     def submit_bytes(self, chunks, name: str = "upload", final: bool = False) -> SubmitResponse:
         """`chunks`: a callable returning the next block of bytes (b"" at the end)."""
@@ -140,7 +164,10 @@ class GradingService:
 
     def visible_entry(self, entry: SubmissionEntry) -> SubmissionEntry:
         """What the agent may see of a record: no score under `feedback: format`."""
-        return entry.model_copy(update={"score": self._visible(entry.score)})
+        hidden = self.task.spec.feedback != "score"
+        return entry.model_copy(
+            update={"score": self._visible(entry.score), "details": {} if hidden else entry.details}
+        )
 
     def best(self) -> SubmissionEntry | None:
         valid = [e for e in self._entries.values() if e.status == "ok" and e.score is not None]
@@ -195,7 +222,9 @@ class GradingService:
         staged.rename(final)
         return final, digest.hexdigest()
 
-    def _submit(self, staged: Path, digest: str, source: str, final: bool) -> SubmitResponse:
+    def _submit(
+        self, staged: Path, digest: str, source: str, final: bool, wait: bool = True
+    ) -> SubmitResponse:
         with self._state:
             earlier = next(
                 (e for e in self.entries() if e.sha256 == digest and e.status != "pending"), None
@@ -203,7 +232,7 @@ class GradingService:
             waiting = self._inflight.get(digest)
             if earlier is None and waiting is None:
                 if not self.budget.reserve_submission():
-                    staged.unlink(missing_ok=True)
+                    _remove(staged)
                     reason = f"no submissions left (the limit is {self.budget.max_submissions})"
                     self._refusal("submit", reason, 429)
                     raise Refused(429, reason)
@@ -211,12 +240,25 @@ class GradingService:
                 future: Future[SubmitResponse] = Future()
                 self._inflight[digest] = future
         if earlier is not None or waiting is not None:
-            staged.unlink(missing_ok=True)
+            _remove(staged)
             if waiting is not None:
                 response = waiting.result()
                 earlier = self._entries[response.submission_id]  # type: ignore[index]
             assert earlier is not None
             return self._duplicate(earlier)
+        if not wait:
+            threading.Thread(
+                target=self._finish_grading,
+                args=(entry, digest, final, future),
+                name=f"grading-{entry.submission_id}",
+                daemon=True,
+            ).start()
+            return self._response(entry)
+        return self._finish_grading(entry, digest, final, future)
+
+    def _finish_grading(
+        self, entry: SubmissionEntry, digest: str, final: bool, future: Future[SubmitResponse]
+    ) -> SubmitResponse:
         try:
             graded = self._grade(entry)
             if final and graded.status == "ok":
@@ -234,7 +276,7 @@ class GradingService:
     def _new_entry(self, staged: Path, digest: str, source: str) -> SubmissionEntry:
         seq = max((e.seq for e in self._entries.values()), default=0) + 1
         submission_id = f"s{seq:04d}"
-        stored = staged.with_name(f"{submission_id}{staged.suffix}")
+        stored = staged.with_name(submission_id + ("" if staged.is_dir() else staged.suffix))
         staged.rename(stored)
         entry = SubmissionEntry(
             submission_id=submission_id,
@@ -256,6 +298,8 @@ class GradingService:
                 "status": result.status,
                 "score": result.score,
                 "error": result.error,
+                "details": result.details,
+                "flags": result.flags,
             }
         )
         with self._state:
@@ -307,6 +351,8 @@ class GradingService:
             remaining=self._remaining(),
             error=entry.error,
             final=entry.final,
+            details=entry.details if self.task.spec.feedback == "score" else {},
+            flags=entry.flags,
         )
 
     def _visible(self, score: float | None) -> float | None:
@@ -339,3 +385,10 @@ class GradingService:
 
     def _refusal(self, what: str, reason: str, status_code: int) -> None:
         self.recorder.emit(ev.Refusal(what=what, reason=reason, status_code=status_code))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
