@@ -170,13 +170,47 @@ def run_checks(paths: Paths) -> list[Check]:
             detail="offline rule-based driver (default)",
         )
     )
-    checks.append(
-        Check(
+    checks.append(llm_check(model))
+    return checks
+
+
+def llm_check(model: str | None, timeout: float = 20.0) -> Check:
+    """With a model configured, one short call to it: ok, latency, or the error."""
+    if not model:
+        return Check(
             area="drivers",
             name="llm",
-            ok=bool(model),
-            detail=f"ASCENT_MODEL={model}" if model else "no model configured",
-            fix=None if model else "set ASCENT_MODEL (and ASCENT_API_BASE or a provider key)",
+            ok=False,
+            detail="no model configured",
+            fix="set ASCENT_MODEL (and ASCENT_API_BASE or a provider key)",
         )
+    if importlib.util.find_spec("litellm") is None:
+        return Check(
+            area="drivers",
+            name="llm",
+            ok=False,
+            detail=f"ASCENT_MODEL={model}, but LiteLLM is not installed",
+            fix="pip install 'ascentlab[llm]'",
+        )
+    from ascent.drivers.llm import LlmDriver
+    from ascent.errors import AscentError
+
+    try:
+        driver = LlmDriver(model=model, max_retries=0, cache=False)
+        seconds, answer = driver.ping(timeout=timeout)
+    except AscentError as exc:
+        return Check(
+            area="drivers",
+            name="llm",
+            ok=False,
+            detail=f"{model}: {exc.message}",
+            fix=exc.hint or "check ASCENT_MODEL, ASCENT_API_BASE and the provider's key",
+        )
+    base = driver.settings.api_base
+    return Check(
+        area="drivers",
+        name="llm",
+        ok=True,
+        detail=f"{model}{f' at {base}' if base else ''} answered in {seconds:.2f}s: "
+        f"{' '.join(answer.split())[:40]!r}",
     )
-    return checks

@@ -49,6 +49,15 @@ def run(
     agent_dir: list[Path] = typer.Option([], "--agent-dir", help="Extra agent folder. Repeatable."),
     driver: str = typer.Option("heuristic", "--driver", help="heuristic (offline), llm or replay."),
     model: str | None = typer.Option(None, "--model", help="LLM for --driver llm (LiteLLM name)."),
+    api_base: str | None = typer.Option(
+        None, "--api-base", help="--driver llm: base URL of an OpenAI-compatible server."
+    ),
+    record: Path | None = typer.Option(
+        None, "--record", help="Append every driver answer to this JSONL file, for replay."
+    ),
+    replay_file: Path | None = typer.Option(
+        None, "--replay-file", help="--driver replay: the recorded answers."
+    ),
     quality: float | None = typer.Option(
         None, "--quality", min=0.0, max=1.0, help="Heuristic driver: 1 = sound, lower = weaker."
     ),
@@ -73,14 +82,36 @@ def run(
         max_submissions=max_submissions,
         agent_dirs=[str(p.resolve()) for p in agent_dir],
         task_dirs=[str(p.resolve()) for p in ctx.task_dirs],
-        driver=driver,
         model=model,
-        driver_options={"quality": quality} if quality is not None else {},
+        **driver_setup(driver, quality, api_base, record, replay_file),
         agent_options=agent_options(traces, no_diagnosis, no_memory, max_steps),
     )
     created = create_run(ctx.paths, ctx.store, options)
     err_console.print(f"run [bold]{created.run_id}[/]", highlight=False)
     _finish(execute_run(ctx.paths, ctx.store, created.run_id, console=err_console), as_json)
+
+
+def driver_setup(
+    driver: str,
+    quality: float | None,
+    api_base: str | None,
+    record: Path | None,
+    replay_file: Path | None,
+) -> dict:
+    """The run's driver and its options; `--record` wraps the driver in a recording replay."""
+    options: dict = {"quality": quality} if quality is not None else {}
+    if api_base:
+        options["api_base"] = api_base
+    if driver == "replay":
+        if replay_file is None:
+            raise ConfigError("--driver replay needs --replay-file PATH")
+        options = {"path": str(replay_file.resolve())}
+    if record is None:
+        return {"driver": driver, "driver_options": options}
+    if driver == "replay":
+        raise ConfigError("--record records another driver", hint="use --driver heuristic or llm")
+    recording = {"path": str(record.resolve()), "fallback": driver, "record": True}
+    return {"driver": "replay", "driver_options": {**recording, "fallback_options": options}}
 
 
 def agent_options(
