@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def run(
         agent_dirs=[str(p.resolve()) for p in agent_dir],
         task_dirs=[str(p.resolve()) for p in ctx.task_dirs],
         model=model,
-        **driver_setup(driver, quality, api_base, record, replay_file),
+        **driver_setup(driver, quality, api_base, record, replay_file, model),
         agent_options=agent_options(traces, no_diagnosis, no_memory, max_steps),
     )
     created = create_run(ctx.paths, ctx.store, options)
@@ -97,14 +98,20 @@ def driver_setup(
     api_base: str | None,
     record: Path | None,
     replay_file: Path | None,
+    model: str | None = None,
 ) -> dict:
     """The run's driver and its options; `--record` wraps the driver in a recording replay."""
     options: dict = {"quality": quality} if quality is not None else {}
     if api_base:
         options["api_base"] = api_base
+    if driver == "llm" and not (model or os.environ.get("ASCENT_MODEL")):
+        raise ConfigError("--driver llm needs a model", hint="pass --model or set ASCENT_MODEL")
     if driver == "replay":
-        if replay_file is None:
-            raise ConfigError("--driver replay needs --replay-file PATH")
+        if replay_file is None or not replay_file.is_file():
+            raise ConfigError(
+                f"--driver replay needs a recording: {replay_file or 'give --replay-file PATH'}",
+                hint="record one with --record PATH",
+            )
         options = {"path": str(replay_file.resolve())}
     if record is None:
         return {"driver": driver, "driver_options": options}

@@ -70,13 +70,13 @@ def test_doctor_calls_the_model(cli, home, monkeypatch):
 
 
 def test_run_options_reach_the_drivers(tmp_path):
-    setup = driver_setup("llm", None, "http://127.0.0.1:1/v1", None, None)
+    setup = driver_setup("llm", None, "http://127.0.0.1:1/v1", None, None, "openai/m")
     assert setup == {"driver": "llm", "driver_options": {"api_base": "http://127.0.0.1:1/v1"}}
     options = RunOptions(task_id="t", agent="gome", model="openai/m", **setup)
     assert _driver_options(options) == {"api_base": "http://127.0.0.1:1/v1", "model": "openai/m"}
 
     record = tmp_path / "answers.jsonl"
-    setup = driver_setup("llm", 0.5, "http://127.0.0.1:1/v1", record, None)
+    setup = driver_setup("llm", 0.5, "http://127.0.0.1:1/v1", record, None, "openai/m")
     options = RunOptions(task_id="t", agent="gome", model="openai/m", seed=4, **setup)
     assert options.driver == "replay"
     chosen = _driver_options(options)
@@ -90,8 +90,21 @@ def test_run_options_reach_the_drivers(tmp_path):
     setup = driver_setup("heuristic", 0.3, None, record, None)
     chosen = _driver_options(RunOptions(task_id="t", agent="gome", seed=4, **setup))
     assert chosen["fallback_options"] == {"quality": 0.3, "seed": 4}
+    record.write_text("")
     setup = driver_setup("replay", None, None, None, record)
     assert setup == {"driver": "replay", "driver_options": {"path": str(record.resolve())}}
+
+
+def test_driver_mistakes_fail_before_the_run_starts(cli, home, tmp_path, monkeypatch):
+    monkeypatch.delenv("ASCENT_MODEL", raising=False)
+    result = cli("run", "--task", "penguin-species", "--agent", "gome", "--driver", "llm")
+    assert result.exit_code == 2 and "--driver llm needs a model" in result.stderr
+    missing = tmp_path / "none.jsonl"
+    result = cli("run", "-t", "penguin-species", "-a", "gome", "--driver", "replay")
+    assert result.exit_code == 2 and "--replay-file" in result.stderr
+    result = cli("run", "-t", "x", "--driver", "replay", "--replay-file", missing)
+    assert result.exit_code == 2 and "none.jsonl" in result.stderr
+    assert not list(Path(home.runs).iterdir())
 
 
 @pytest.mark.slow
