@@ -17,23 +17,29 @@ from ascent.analysis.schema import (
 )
 from ascent.record import events as ev
 
-# How the grader says a submitted model is the base model unchanged (ft/rl). Grader text is the
-# harness's, not the agent's; a later `copy_model` flag on submission events is read first.
+# A submission that is the base model unchanged (ft/rl): the grader flags it `copy_model` in the
+# ledger; an event flag or the grader's error text (the harness's words, not the agent's) also
+# counts.
 _COPY = re.compile(r"\b(copy of the base model|identical to the base model|copy_model)\b", re.I)
 
 
-def copy_model_submissions(data: RunData) -> list[ev.Submission]:
-    return [
-        e
-        for e in data.events
-        if isinstance(e, ev.Submission)
-        and e.duplicate_of is None
-        and (
-            bool(getattr(e, "copy_model", False))
-            or e.status == "copy_model"
-            or bool(e.error and _COPY.search(e.error))
-        )
-    ]
+def copy_model_submissions(data: RunData) -> list[tuple[str, int | None]]:
+    """(submission id, event seq of its grading) of every copy-of-base-model submission."""
+    graded: dict[str, ev.Submission] = {}
+    for e in data.events:
+        if isinstance(e, ev.Submission) and e.duplicate_of is None:
+            graded.setdefault(e.submission_id, e)
+    found = []
+    for entry in data.entries:
+        event = graded.get(entry.submission_id)
+        error = entry.error or (event.error if event else None)
+        if (
+            "copy_model" in getattr(entry, "flags", ())
+            or bool(event and getattr(event, "copy_model", False))
+            or bool(error and _COPY.search(error))
+        ):
+            found.append((entry.submission_id, event.seq if event else None))
+    return found
 
 
 def _seqs(points: Sequence[TrajectoryPoint]) -> list[int]:
@@ -153,7 +159,7 @@ def process_metrics(
         "copy_model_submissions": Metric(
             value=len(copies) if family in ("ft", "rl") or copies else None,
             unit="count",
-            evidence=[e.seq for e in copies],
+            evidence=[seq for _, seq in copies if seq is not None],
             note="" if family in ("ft", "rl") else f"not applicable to the {family} family",
         ),
         "budget_used": Metric(

@@ -28,11 +28,19 @@ def template_text(report: RunReport) -> str:
     m = report.metrics
     direction = "higher" if report.higher_is_better else "lower"
     segments = f" in {report.segments} segments" if report.segments > 1 else ""
-    parts = [
-        f"Agent {report.agent} worked on {report.task_id} ({report.family}) for "
-        f"{report.used_seconds:.0f} s of its {report.budget_seconds:.0f} s budget{segments}, "
-        f"ending with {report.end_reason or report.status}."
-    ]
+    if report.status in ("created", "running", "interrupted"):
+        opening = (
+            f"Agent {report.agent} on {report.task_id} ({report.family}) is {report.status}: "
+            f"{report.used_seconds:.0f} s of its {report.budget_seconds:.0f} s budget used so "
+            f"far{segments}."
+        )
+    else:
+        opening = (
+            f"Agent {report.agent} worked on {report.task_id} ({report.family}) for "
+            f"{report.used_seconds:.0f} s of its {report.budget_seconds:.0f} s budget{segments}, "
+            f"ending with {report.end_reason or report.status}."
+        )
+    parts = [opening]
     total, valid = int(m.submissions.value or 0), int(m.valid_submissions.value or 0)
     if total == 0:
         parts.append("It made no submission.")

@@ -50,7 +50,7 @@ def header(report: RunReport) -> list[str]:
         f"# Run {report.run_id}",
         "",
         f"- task: `{report.task_id}` ({report.family}) · agent: `{report.agent}` · "
-        f"sandbox: `{report.sandbox}`" + ("" if report.isolated else " (**not isolated**)"),
+        f"sandbox: `{report.sandbox or '-'}`" + ("" if report.isolated else " (**not isolated**)"),
         f"- status: **{report.status}** (end: {report.end_reason or '-'}) · "
         f"segments: {report.segments}",
         f"- time used: {report.used_seconds:.0f} s of {report.budget_seconds:.0f} s · "

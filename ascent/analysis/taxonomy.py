@@ -134,10 +134,11 @@ def copy_model(ctx: Context) -> Failure | None:
         code="copy_model",
         title="Copy-of-base-model fallback",
         party="agent",
-        source="events",
+        source="ledger",
         count=len(copies),
-        summary=f"{len(copies)} submission(s) were the base model unchanged",
-        evidence=Evidence(events=[e.seq for e in copies]),
+        summary=f"{len(copies)} submission(s) were the base model unchanged: "
+        + ", ".join(sid for sid, _ in copies[:5]),
+        evidence=Evidence(events=[seq for _, seq in copies if seq is not None]),
     )
 
 

@@ -143,6 +143,7 @@ def test_report_of_a_run_killed_and_not_yet_resumed(recorded):
     assert [p.submission_id for p in report.trajectory] == ["s0001"]
     assert report.used_seconds == approx(1795896475.4581146 - 1795896474.562081, abs=1e-3)
     assert report.metrics.final_private_score.value is None
+    assert "is running: 1 s of its 60 s budget used so far" in report.narrative.text
 
 
 def test_metric_direction_comes_from_the_task(recorded):

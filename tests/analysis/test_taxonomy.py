@@ -177,6 +177,31 @@ def test_copy_model_count_from_grader_errors(tmp_path):
     assert "copy_model" in codes(report)
 
 
+def test_copy_model_count_from_the_graders_flag(tmp_path):
+    """The ft grader scores a copy of the base model at the baseline and flags it."""
+    events = [
+        start(),
+        submission(1010, "s0001", "ok", 0.31),
+        submission(1020, "s0002", "ok", 0.55),
+        submission(1030, "s0003", "ok", 0.31),
+        end(1040),
+    ]
+    entries = [
+        ok_entry("s0001", 1, 0.31, flags=["copy_model"]),
+        ok_entry("s0002", 2, 0.55),
+        ok_entry("s0003", 3, 0.31, flags=["copy_model"]),
+    ]
+    run = write_run(tmp_path / "ft-flags", events, entries)
+    report = analyse_run(run, TaskFacts(PENGUIN.metric, "ft"))
+    assert report.metrics.copy_model_submissions.value == 2
+    assert report.metrics.copy_model_submissions.evidence == [2, 4]
+    [copies] = [f for f in report.failures if f.code == "copy_model"]
+    assert copies.summary.endswith("s0001, s0003") and copies.evidence.events == [2, 4]
+    # an MLE run cannot copy a base model: not applicable rather than zero
+    mle = write_run(tmp_path / "mle", [start(), events[2], end(1040)], entries[1:2])
+    assert analyse_run(mle, PENGUIN).metrics.copy_model_submissions.value is None
+
+
 def test_agent_text_never_decides_anything(tmp_path):
     """An agent printing claims about its own success changes no score, status or failure."""
     log = (
