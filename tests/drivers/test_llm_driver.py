@@ -284,3 +284,42 @@ def test_ping(server, make):
     seconds, text = driver.ping(timeout=5)
     assert text == "ok" and seconds > 0 and events[0].purpose == "ping"
     assert server.requests[0]["max_tokens"] == 8
+
+
+def test_cost_of_a_priced_model_comes_from_the_bundled_price_list(server, brief, tmp_path):
+    driver = LlmDriver(
+        model="openai/gpt-4o-mini", api_base=server.url, api_key="dummy", cache=False
+    )
+    events: list[ev.LlmCall] = []
+    driver.emit = events.append
+    server.push(json.dumps(DIAGNOSIS))
+    driver.diagnose(diagnose_request(brief))
+    assert 0 < events[0].cost < 0.01 and driver.cost == events[0].cost
+
+
+def test_an_answer_cut_off_at_the_token_limit_is_asked_shorter(server, make, brief):
+    driver, _ = make(server.url, max_tokens=50)
+    good = MleSkills().draft(brief, 0, 0).code
+    server.push(Answer(content=fenced(good[:400]), finish_reason="length"), fenced(good))
+    assert driver.draft(DraftRequest(brief=brief)).code == good
+    assert server.requests[0]["max_tokens"] == 50
+    assert "cut off at the token limit" in last_user(server.requests[1])
+
+
+def test_native_json_mode_only_where_it_is_known_to_work():
+    def mode(model, api_base=None):
+        return LlmDriver(model=model, api_base=api_base, cache=False)._use_json_mode()
+
+    assert mode("openai/gpt-4o-mini") and mode("deepseek/deepseek-chat")
+    assert not mode("anthropic/claude-3-5-haiku-20241022")
+    assert not mode("openai/anything", api_base="http://127.0.0.1:1/v1")
+    assert LlmDriver(model="openai/x", json_mode=True, cache=False)._use_json_mode()
+
+
+def test_json_mode_asks_json_calls_only(server, make, brief):
+    driver, _ = make(server.url, json_mode=True)
+    server.push(json.dumps(DIAGNOSIS), fenced(MleSkills().draft(brief, 0, 0).code))
+    driver.diagnose(diagnose_request(brief))
+    driver.draft(DraftRequest(brief=brief))
+    assert server.requests[0]["response_format"] == {"type": "json_object"}
+    assert "response_format" not in server.requests[1]
