@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ascent.drivers.base import Driver
@@ -204,7 +205,10 @@ class LlmDriver(Driver):
 
     def _ask(self, call: str, request: Request, check: Any) -> Any:
         family = request.brief.family
-        messages = self.prompts.messages(call, request)
+        try:
+            messages = self.prompts.messages(call, request)
+        except jinja2.TemplateError as exc:
+            raise DriverError(f"{call}: cannot render its prompt: {exc}") from None
         json_mode = call in ANSWERS and self._use_json_mode()
         problem, seen = "", {"content": ""}
 

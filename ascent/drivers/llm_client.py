@@ -162,7 +162,15 @@ class LlmClient:
                 time.sleep(_wait(exc, delay, self.backoff_max))
                 delay = min(delay * 2, self.backoff_max)
                 continue
-            return self._reply(litellm, response, time.monotonic() - started)
+            latency = time.monotonic() - started
+            try:
+                return self._reply(litellm, response, latency)
+            except (AttributeError, IndexError, TypeError, ValueError) as exc:
+                message = f"the answer is not a chat completion ({type(exc).__name__}: {exc})"
+                self.record(
+                    ev.LlmCall(model=e.model, purpose=purpose, latency=latency, error=message)
+                )
+                raise DriverError(f"{purpose}: {message}") from None
         raise AssertionError("unreachable")
 
     def _reply(self, litellm: Any, response: Any, latency: float) -> Reply:

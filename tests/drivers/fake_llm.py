@@ -24,6 +24,7 @@ class Answer:
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     finish_reason: str = "stop"
+    raw: dict[str, Any] | None = None  # sent as the body instead of a chat completion
 
 
 def words(messages: list[dict[str, Any]]) -> int:
@@ -87,6 +88,8 @@ class FakeLlm:
                     return self._send(404, {"error": {"message": "no such route"}})
                 answer = fake._next(body)
                 time.sleep(answer.delay)
+                if answer.raw is not None:
+                    return self._send(answer.status, answer.raw, answer.headers)
                 if answer.status != 200:
                     error = {"message": answer.content or "error", "type": "server_error"}
                     return self._send(answer.status, {"error": error}, answer.headers)

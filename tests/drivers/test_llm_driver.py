@@ -323,3 +323,15 @@ def test_json_mode_asks_json_calls_only(server, make, brief):
     driver.draft(DraftRequest(brief=brief))
     assert server.requests[0]["response_format"] == {"type": "json_object"}
     assert "response_format" not in server.requests[1]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # LiteLLM serialising the odd body
+@pytest.mark.parametrize(
+    "raw", [{"object": "chat.completion", "choices": []}, {"unexpected": True}, {"choices": "x"}]
+)
+def test_a_body_that_is_not_a_chat_completion(server, make, brief, raw):
+    driver, events = make(server.url)
+    server.push(Answer(raw=raw))
+    with pytest.raises(DriverError, match="diagnose"):
+        driver.diagnose(diagnose_request(brief))
+    assert events and events[-1].error
