@@ -130,7 +130,7 @@ class AgentContext:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / self.skills.solution_file).write_text(node.solution.code)
         inside = f"{self.inside_root}/solutions/node_{node.id:04d}"
-        out = f"{inside}/submission.csv"
+        out = f"{inside}/{self.skills.output_name}"
         argv = self.skills.command(f"{inside}/{self.skills.solution_file}", out, quick)
         limit = QUICK_TIMEOUT if quick else FULL_TIMEOUT
         timeout = max(5.0, min(limit, self.remaining_seconds() - 2.0))

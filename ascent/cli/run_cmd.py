@@ -66,6 +66,9 @@ def run(
     no_diagnosis: bool = typer.Option(False, "--no-diagnosis", help="gome ablation."),
     no_memory: bool = typer.Option(False, "--no-memory", help="gome ablation."),
     max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="Stop after N steps."),
+    base_model: str | None = typer.Option(
+        None, "--base-model", help="ft/rl: use another base model (e.g. tiny-random-llama)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the final state as JSON."),
 ) -> None:
     """Run an agent on a task under a budget, in a sandbox, and report."""

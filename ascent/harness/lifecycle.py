@@ -134,6 +134,8 @@ def execute_run(
     options = state.options
     resumed = bool(state.segments)
     task = Registry([Path(p) for p in options.task_dirs]).get(options.task_id)
+    if options.base_model and task.spec.base_model:
+        task = task.with_base_model(options.base_model)
     agent = AgentRegistry([Path(p) for p in options.agent_dirs]).get(options.agent)
     prepared = prepare_task(task, paths, store)
     grader = Grader(prepared)
@@ -245,6 +247,9 @@ def execute_run(
             reason = monitor.loop()
     except KeyboardInterrupt:
         reason = "interrupted"
+    except AscentError as exc:  # the agent could not start: a result, not a hung run
+        recorder.emit(ev.ErrorEvent(error_kind="agent_start", message=str(exc)))
+        reason = "agent_error"
     finally:
         sandbox.kill_all(reason)
         service.close()

@@ -27,6 +27,7 @@ class RunOptions(BaseModel):
     limits: Limits | None = Field(
         None, description="Default: memory and CPUs of the task's budget."
     )
+    base_model: str | None = Field(None, description="ft/rl: another base model than the task's.")
     driver: str | None = None
     model: str | None = None
     agent_options: dict[str, Any] = Field(default_factory=dict)

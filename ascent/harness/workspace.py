@@ -76,6 +76,18 @@ def render_instructions(prepared: PreparedTask, facts: WorkspaceFacts) -> str:
         "data_path": f"{facts.workspace}/public",
         "output_dir": f"{facts.workspace}/output",
     }
+    if task.family == "ft":
+        ft = task.ft_spec()
+        machine.update(
+            {
+                "base_model": f"{facts.workspace}/base_model",
+                "base_model_name": task.spec.base_model,
+                "prompt_template": ft.prompt_template,
+                "answer_pattern": ft.answer_pattern,
+                "max_new_tokens": ft.max_new_tokens,
+                "categories": ft.categories,
+            }
+        )
     if submission is not None:
         machine.update(
             {
@@ -105,6 +117,7 @@ def render_instructions(prepared: PreparedTask, facts: WorkspaceFacts) -> str:
         feedback=task.spec.feedback,
         has_medals=task.leaderboard_path is not None,
         submission=submission,
+        model_task=task.family in ("ft", "rl"),
         network=facts.network,
         facts=yaml.safe_dump(machine, sort_keys=False).strip(),
     )

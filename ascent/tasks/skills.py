@@ -13,6 +13,7 @@ from ascent.errors import AgentError
 class Skills(Protocol):
     family: str
     solution_file: str
+    output_name: str
 
     def brief(self, workspace: Path, facts: dict[str, Any], description: str) -> TaskBrief: ...
 
@@ -40,4 +41,8 @@ def skills_for(family: str) -> Skills:
         from ascent.tasks.mle.skills import MleSkills
 
         return MleSkills()
+    if family == "ft":
+        from ascent.tasks.ft.skills import FtSkills
+
+        return FtSkills()
     raise AgentError(f"no agent skills for the '{family}' family yet")

@@ -16,7 +16,7 @@ from ascent.tasks.spec import TaskSpec, load_spec
 
 Layout = Literal["native", "mlebench"]
 # Spec fields that shape prepared data; editing others (title, budget...) keeps the cache.
-_DATA_FIELDS = {"id", "family", "version", "seed", "public_fraction", "mle", "base_model"}
+_DATA_FIELDS = {"id", "family", "version", "seed", "public_fraction", "mle"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,18 @@ class Task:
         if self.spec.medals is None:
             return None
         return self.root / self.spec.medals.leaderboard
+
+    def with_base_model(self, name: str) -> Task:
+        """The same task on another base model (e.g. a tiny one, to smoke-test a pipeline);
+        its baseline, measured on the original model, no longer applies."""
+        spec = self.spec.model_copy(update={"base_model": name, "baseline": None})
+        return Task(
+            spec=spec,
+            root=self.root,
+            source=self.source,
+            layout=self.layout,
+            answers_name=self.answers_name,
+        )
 
     def prepare_fn(self) -> Callable[..., Any]:
         return self._function("prepare.py", "prepare")

@@ -9,6 +9,8 @@ same answer whichever thread asks and in whatever order: same seed, same traject
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +39,29 @@ BUGS = [
 ]
 
 
+def _key(request: Any) -> str:
+    """What an answer may depend on: the request without wall-clock readings, so that the same
+    question gets the same answer in every run."""
+    return json.dumps(_without_timing(request.model_dump()), sort_keys=True, default=str)
+
+
+def _without_timing(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timing(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timing(v) for v in value]
+    return value
+
+
+def _rules(family: str):
+    """The rule book of a task family."""
+    if family == "ft":
+        from ascent.drivers.heuristic import ft
+
+        return ft
+    return mle
+
+
 class HeuristicDriver(Driver):
     name = "heuristic"
 
@@ -53,14 +78,15 @@ class HeuristicDriver(Driver):
     def draft(self, request: DraftRequest) -> Solution:
         skills = skills_for(request.brief.family)
         solution = skills.draft(request.brief, request.index, self.seed)
-        return self._maybe_bug(solution, "draft", request.model_dump_json())
+        return self._maybe_bug(solution, "draft", _key(request))
 
     def diagnose(self, request: DiagnoseRequest) -> Diagnosis:
         plan = self._plan(request.brief, request.solution)
-        correct = mle.diagnose(request.brief, plan, request.outcome)
-        rng = self._rng("diagnose", request.model_dump_json())
+        rules = _rules(request.brief.family)
+        correct = rules.diagnose(request.brief, plan, request.outcome)
+        rng = self._rng("diagnose", _key(request))
         if rng.random() > self.quality:
-            return mle.wrong_diagnosis(correct, int(rng.integers(0, 1000)))
+            return rules.wrong_diagnosis(correct, int(rng.integers(0, 1000)))
         return correct
 
     def propose(self, request: ProposeRequest) -> list[Hypothesis]:
@@ -69,20 +95,22 @@ class HeuristicDriver(Driver):
             raise DriverError(
                 "the heuristic driver can only edit solutions it can read the plan of"
             )
+        rules = _rules(request.brief.family)
         if request.diagnosis is not None:
-            pool = mle.changes(request.diagnosis.direction, request.brief, plan)
+            pool = rules.changes(request.diagnosis.direction, request.brief, plan)
             scale, confidence = request.diagnosis.expected_gain, request.diagnosis.confidence
         else:
-            pool = mle.undirected(request.brief, plan)
+            pool = rules.undirected(request.brief, plan)
             scale, confidence = 0.01, 0.3
+        pool = [h for h in pool if self._changes_plan(request, h)]
         failed = set(request.failures)
         fresh = [h for h in pool if h.change not in failed]
         if not fresh and request.diagnosis is not None:
             # Everything this diagnosis suggests has been tried: look elsewhere.
-            fresh = [h for h in mle.undirected(request.brief, plan) if h.change not in failed]
+            fresh = [h for h in rules.undirected(request.brief, plan) if h.change not in failed]
             scale, confidence = scale * 0.5, confidence * 0.5
         pool = fresh or pool
-        rng = self._rng("propose", request.model_dump_json())
+        rng = self._rng("propose", _key(request))
         scored = []
         for h in pool:
             gain = scale * h.expected_gain
@@ -104,7 +132,7 @@ class HeuristicDriver(Driver):
             solution = skills.apply(request.solution, request.hypothesis.edit, request.brief)
         except ValueError as exc:
             raise DriverError(f"cannot apply {request.hypothesis.change}: {exc}") from exc
-        return self._maybe_bug(solution, "implement", request.model_dump_json())
+        return self._maybe_bug(solution, "implement", _key(request))
 
     def debug(self, request: DebugRequest) -> Solution:
         """Re-derive the code from its plan: every bug above lives in the code, not the plan."""
@@ -113,14 +141,23 @@ class HeuristicDriver(Driver):
         if plan is None:
             raise DriverError("cannot repair code without its plan")
         repaired = skills.apply(request.solution, {}, request.brief)
-        return self._maybe_bug(repaired, "debug", request.model_dump_json())
+        return self._maybe_bug(repaired, "debug", _key(request))
 
     # -- helpers -------------------------------------------------------------------------------
-    def _plan(self, brief: TaskBrief, solution: Solution):
-        from ascent.tasks.mle.skills import MleSkills
+    @staticmethod
+    def _changes_plan(request: ProposeRequest, hypothesis: Hypothesis) -> bool:
+        """An edit that leaves the plan as it is would only waste a run."""
+        if hypothesis.edit.get("ensemble") or not hypothesis.edit:
+            return True
+        skills = skills_for(request.brief.family)
+        try:
+            edited = skills.apply(request.solution, hypothesis.edit, request.brief)
+        except ValueError:
+            return False
+        return edited.plan != request.solution.plan
 
-        skills = skills_for(brief.family)
-        return skills.plan(solution) if isinstance(skills, MleSkills) else None
+    def _plan(self, brief: TaskBrief, solution: Solution):
+        return skills_for(brief.family).plan(solution)  # type: ignore[attr-defined]
 
     def _maybe_bug(self, solution: Solution, call: str, key: str) -> Solution:
         rng = self._rng(call, key)

@@ -17,6 +17,7 @@ __all__ = ["MlePlan", "MleSkills", "plan_of", "render"]
 class MleSkills:
     family = "mle"
     solution_file = "solution.py"
+    output_name = "submission.csv"
 
     def brief(self, workspace: Path, facts: dict[str, Any], description: str) -> TaskBrief:
         return TaskBrief(

@@ -151,6 +151,8 @@ def apply_edit(plan: MlePlan, edit: dict[str, Any]) -> MlePlan:
     edit = copy.deepcopy(edit)
     if "set_model" in edit:
         model = edit.pop("set_model")
+        if model not in DEFAULT_PARAMS:
+            raise ValueError(f"unknown model family '{model}'")
         data["model"] = model
         data["params"] = copy.deepcopy(DEFAULT_PARAMS[model])
     if "params" in edit:
