@@ -10,7 +10,15 @@ import typer
 from rich.text import Text
 
 from ascent import __version__
-from ascent.cli import demo_cmd, doctor_cmd, grade_cmd, report_cmd, run_cmd, tasks_cmd
+from ascent.cli import (
+    demo_cmd,
+    doctor_cmd,
+    grade_cmd,
+    report_cmd,
+    run_cmd,
+    sweep_cmd,
+    tasks_cmd,
+)
 from ascent.cli.context import configure, err_console
 from ascent.errors import AscentError
 
@@ -33,6 +41,7 @@ app.add_typer(run_cmd.agents_app, name="agents")
 app.command("report")(report_cmd.report)
 app.command("serve")(report_cmd.serve)
 app.add_typer(report_cmd.export_app, name="export")
+app.add_typer(sweep_cmd.app, name="sweep")
 
 
 def _version(value: bool) -> None:

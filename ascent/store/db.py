@@ -15,11 +15,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from ascent.errors import StoreError
 from ascent.store.migrations import LATEST_VERSION, MIGRATIONS
 from ascent.store.records import EventRecord, PreparedTaskRecord, RunRecord, SubmissionRecord
 
 _RUN_JSON_FIELDS = {"config"}
+
+
+class SweepRecord(BaseModel):
+    """A sweep as indexed; its folder (`sweeps/<id>/sweep.json`) holds the truth."""
+
+    sweep_id: str
+    name: str
+    status: str
+    created_at: str
+    updated_at: str
+    executor: str | None = None
+    cells: int = 0
+    done: int = 0
+    failed: int = 0
+    retries: int = 0
+    path: str
+    spec: dict = Field(default_factory=dict)
 
 
 class Store:
@@ -191,6 +210,22 @@ class Store:
             for r in rows
         ]
 
+    # -- sweeps ----------------------------------------------------------------------------
+    def upsert_sweep(self, record: SweepRecord) -> None:
+        row = record.model_dump()
+        row["spec"] = json.dumps(row["spec"], sort_keys=True)
+        self._upsert("sweeps", row)
+
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None:
+        rows = self._query("SELECT * FROM sweeps WHERE sweep_id = ?", (sweep_id,))
+        return _sweep(rows[0]) if rows else None
+
+    def list_sweeps(self, limit: int | None = None) -> list[SweepRecord]:
+        sql = "SELECT * FROM sweeps ORDER BY created_at DESC, sweep_id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_sweep(r) for r in self._query(sql)]
+
     # -- helpers ---------------------------------------------------------------------------
     def _upsert(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
@@ -216,6 +251,12 @@ def _run(row: sqlite3.Row) -> RunRecord:
     data = dict(row)
     data["config"] = json.loads(data["config"] or "{}")
     return RunRecord(**data)
+
+
+def _sweep(row: sqlite3.Row) -> SweepRecord:
+    data = dict(row)
+    data["spec"] = json.loads(data["spec"] or "{}")
+    return SweepRecord(**data)
 
 
 def _statements(script: str) -> list[str]:

@@ -65,6 +65,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX events_kind ON events(run_id, kind);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE sweeps (
+            sweep_id    TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            executor    TEXT,
+            cells       INTEGER NOT NULL DEFAULT 0,
+            done        INTEGER NOT NULL DEFAULT 0,
+            failed      INTEGER NOT NULL DEFAULT 0,
+            retries     INTEGER NOT NULL DEFAULT 0,
+            path        TEXT NOT NULL,
+            spec        TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX sweeps_created ON sweeps(created_at);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
