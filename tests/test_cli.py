@@ -89,3 +89,9 @@ def test_module_entry_point_runs_as_a_process(home):
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: no task with id 'no-such-task'")
     assert "Traceback" not in proc.stderr
+
+
+def test_bad_option_values_are_usage_errors_not_tracebacks(cli, home):
+    result = cli("run", "--task", "penguin-species", "--max-submissions", "0")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "max-submissions" in result.stderr

@@ -73,6 +73,7 @@ class SubmitResult:
     score: float | None
     error: str | None
     remaining_submissions: int
+    details: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -155,6 +156,8 @@ class AgentContext:
         result = self.submit_file(path)
         node.submission_id = result.submission_id
         node.public_score = result.score
+        if result.details and node.outcome is not None:
+            node.outcome.extra["public_details"] = result.details
         return result
 
     def save(self, journal: Journal) -> None:

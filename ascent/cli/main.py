@@ -72,6 +72,24 @@ def main(
     configure(home, task_dir, verbose)
 
 
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    """Typer may use its own copy of click: catch the exceptions of both."""
+    found = [getattr(click.exceptions, name)]
+    try:
+        import typer._click.exceptions as vendored  # type: ignore[import-not-found]
+
+        if hasattr(vendored, name):
+            found.append(getattr(vendored, name))
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+_EXIT = (*_click_classes("Exit"), typer.Exit)
+_ABORT = _click_classes("Abort")
+_USAGE = _click_classes("ClickException")
+
+
 def run() -> None:
     """Console-script entry: one-line errors with exit code 2 instead of tracebacks."""
     command = typer.main.get_command(app)
@@ -80,12 +98,12 @@ def run() -> None:
     except AscentError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except _EXIT as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except _ABORT:
         err_console.print("aborted")
         sys.exit(130)
-    except click.ClickException as exc:
+    except _USAGE as exc:
         exc.show()
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -65,7 +65,12 @@ def run(
     traces: int | None = typer.Option(None, "--traces", min=1, help="gome: parallel traces."),
     no_diagnosis: bool = typer.Option(False, "--no-diagnosis", help="gome ablation."),
     no_memory: bool = typer.Option(False, "--no-memory", help="gome ablation."),
-    max_steps: int | None = typer.Option(None, "--max-steps", min=1, help="Stop after N steps."),
+    max_steps: int | None = typer.Option(None, "--max-steps", min=0, help="Stop after N steps."),
+    option: list[str] = typer.Option(
+        [],
+        "--option",
+        help="Agent option KEY=VALUE (VALUE read as JSON when it parses). Repeatable.",
+    ),
     base_model: str | None = typer.Option(
         None, "--base-model", help="ft/rl: use another base model (e.g. tiny-random-llama)."
     ),
@@ -87,8 +92,12 @@ def run(
         agent_dirs=[str(p.resolve()) for p in agent_dir],
         task_dirs=[str(p.resolve()) for p in ctx.task_dirs],
         model=model,
+        base_model=base_model,
         **driver_setup(driver, quality, api_base, record, replay_file, model),
-        agent_options=agent_options(traces, no_diagnosis, no_memory, max_steps),
+        agent_options={
+            **agent_options(traces, no_diagnosis, no_memory, max_steps),
+            **parse_options(option),
+        },
     )
     created = create_run(ctx.paths, ctx.store, options)
     err_console.print(f"run [bold]{created.run_id}[/]", highlight=False)
@@ -136,6 +145,19 @@ def agent_options(
         options["memory"] = False
     if max_steps is not None:
         options["max_steps"] = max_steps
+    return options
+
+
+def parse_options(items: list[str]) -> dict:
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"cannot read the option '{item}'", hint="write KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
     return options
 
 

@@ -122,6 +122,7 @@ def make_context(
             response.score,
             response.error,
             response.remaining.submissions,
+            response.details,
         )
 
     def select(submission_id: str) -> None:

@@ -7,6 +7,8 @@ preparing again is a no-op once the checksums verify.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import inspect
 import json
@@ -14,6 +16,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,8 +86,18 @@ def prepare_task(
         checksum = verify_checksums(target)
         if checksum is not None:
             return PreparedTask(task, target, checksum)
-        log.warning("prepared data of %s failed its checksums; preparing again", task.id)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Two runs may prepare the same task at once: one prepares, the other waits and reuses it.
+    with _exclusive(target.parent.parent / f".{task.id}.prepare.lock"):
+        if target.is_dir() and not force:
+            checksum = verify_checksums(target)
+            if checksum is not None:
+                return PreparedTask(task, target, checksum)
+            log.warning("prepared data of %s failed its checksums; preparing again", task.id)
+        return _prepare_locked(task, target, store)
+
+
+def _prepare_locked(task: Task, target: Path, store: Store | None) -> PreparedTask:
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{task.fingerprint()}-", dir=target.parent))
     staging.chmod(0o755)
@@ -111,6 +124,16 @@ def prepare_task(
             )
         )
     return PreparedTask(task, target, checksum)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _run_prepare(task: Task, staging: Path) -> None:

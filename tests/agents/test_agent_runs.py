@@ -80,7 +80,7 @@ def test_gome_ablations_switch_components_off(cli, home):
 
 @pytest.mark.parametrize("agent", ["greedy", "mcts", "random"])
 def test_baselines_finish_with_a_valid_final_submission(cli, home, agent):
-    state, events, journal = run(cli, home, "--agent", agent, "--max-steps", "1")
+    state, events, journal = run(cli, home, "--agent", agent, "--max-steps", "2")
     assert state["status"] == "finished" and state["final"]["valid"]
     assert len(journal.nodes) >= 2
     assert steps(events, "final")

@@ -33,6 +33,11 @@ ERRORS: list[tuple[str, str, str]] = [
     ("OOM", r"out of memory|MemoryError|Killed|oom", "oom"),
     ("DIVERGED", r"DIVERGED|\bnan\b|\binf\b", "diverged"),
     ("TIMEOUT", r"timed out", "timeout"),
+    (
+        "DATA",
+        r"num_samples=0|sequences? (are|is) longer|exceeds? (the )?max(imum)? length",
+        "length",
+    ),
     ("DATA", r"DATA:|KeyError|JSONDecodeError|ParserError|no training examples|empty", "data"),
     (
         "ENV",
@@ -216,6 +221,15 @@ def changes(direction: str, brief: TaskBrief, plan: FtPlan) -> list[Hypothesis]:
     elif direction == "diverged":
         out += [
             ("exec:diverged", {"scale": {"learning_rate": 0.3}}, 1.0, "a smaller learning rate")
+        ]
+    elif direction == "length":
+        out += [
+            (
+                "exec:length",
+                {"scale": {"max_length": 4}},
+                1.0,
+                "examples are longer than max_length: raise it",
+            )
         ]
     elif direction == "timeout":
         out += [
