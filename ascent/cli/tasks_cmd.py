@@ -218,3 +218,33 @@ def leaderboard(
         if write:
             board.to_csv(task.leaderboard_path, index=False)
             console.print(f"wrote {task.leaderboard_path}", highlight=False)
+
+
+@app.command("baseline")
+def baseline(
+    task_id: str = typer.Argument(..., help="A fine-tuning or RL task."),
+    split: str = typer.Option("private", "--split", help="public, private or all."),
+    write: bool = typer.Option(False, "--write", help="Record it as `baseline` in task.yaml."),
+) -> None:
+    """Measure the untuned base model on the held-out examples (what fine-tuning must beat)."""
+    from ascent.tasks.ft.grading import FtGrader
+
+    ctx = state()
+    task = ctx.registry.get(task_id)
+    if task.family not in ("ft", "rl"):
+        raise TaskSpecError(f"task '{task_id}' has no base model to measure")
+    prepared = prepare_task(task, ctx.paths, ctx.store)
+    with console.status(f"evaluating {task.spec.base_model} on {task_id} ({split})"):
+        scored = FtGrader(prepared).baseline(split)
+    console.print(
+        f"{task_id}: {task.spec.metric.name} = {scored.score:.4f} on {scored.n_rows} {split} "
+        f"examples · well-formed {scored.details.get('well_formed')} · "
+        f"by category {scored.details.get('categories')}",
+        highlight=False,
+    )
+    if write:
+        path = task.root / "task.yaml"
+        lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("baseline:")]
+        lines.append(f"baseline: {scored.score:.4f}")
+        path.write_text("\n".join(lines) + "\n")
+        console.print(f"wrote baseline to {path}", highlight=False)

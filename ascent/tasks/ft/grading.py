@@ -39,14 +39,18 @@ class FtGrader:
         self.base = ensure_base_model(self.task.spec.base_model or "", get_paths())
         self.on_progress = None
 
-    def score(self, submission: Path, split: str):
+    def baseline(self, split: str = "private"):
+        """The untuned base model's score: what a submission must beat."""
+        return self.score(self.base, split, measure_base=True)
+
+    def score(self, submission: Path, split: str, measure_base: bool = False):
         from ascent.tasks.grading import Scored
 
         info = inspect_model_dir(submission, self.base, self.spec.max_model_mb)
         examples = [e for e in self.examples if split == "all" or e["split"] == split]
         if not examples:
             raise GraderError(f"no held-out examples of '{self.task.id}' for split '{split}'")
-        if "copy_model" in info.flags and self.task.spec.baseline is not None:
+        if "copy_model" in info.flags and self.task.spec.baseline is not None and not measure_base:
             return Scored(self.task.spec.baseline, len(examples), {"copy_model": True}, info.flags)
         model, tokenizer = load_model(info, self.base)
         answers = generate(

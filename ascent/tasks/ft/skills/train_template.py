@@ -263,6 +263,7 @@ def main():
         "dropped": dropped,
         "sources": used,
         "steps": trainer.state.global_step,
+        "train_runtime": history.metrics.get("train_runtime"),
         "seconds": round(time.time() - started, 2),
         "submission": args.out,
         "misses": [
