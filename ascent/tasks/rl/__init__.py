@@ -1,0 +1,1 @@
+"""The RL post-training family: rule-, judge- and environment-rewarded tasks."""
