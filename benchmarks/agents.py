@@ -1,0 +1,112 @@
+"""Agents on the micro MLE tasks at equal budget: Gome, its ablations, greedy, MCTS, random and
+FLAML AutoML, run as one sweep on the local process pool.
+
+Every cell gets the same wall-clock budget, 1 CPU and 2 GB (FLAML spends that same wall-clock
+on its AutoML search). Prints, per agent, the any-medal rate and the mean normalised score
+± SEM over all tasks and seeds, the mean normalised score per task, and the targets as PASS /
+MISS lines: gome >= greedy; every ablation <= gome; gome beats FLAML on >= 60% of tasks.
+
+    python benchmarks/agents.py --quick     # 2 tasks x 8 agents x 1 seed, 90 s runs: ~14 min
+    python benchmarks/agents.py             # 12 tasks x 8 agents x 3 seeds, 300 s runs
+
+The full benchmark is 288 runs of 5 minutes: about 12.5 hours with 2 workers on 2 cores (the
+time divides by the workers: `--workers 16` on 16 cores takes about 1.5 hours). Runs go to
+$ASCENT_HOME (default /tmp/ascent-bench-home); `--sweep ID` prints the tables of an earlier
+sweep again and `--resume ID` finishes an interrupted one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sweepbench import (
+    Target,
+    at_least,
+    bench_paths,
+    build_spec,
+    load_rows,
+    resume_sweep,
+    run_sweep,
+    summarise,
+    summary_table,
+    task_table,
+    win_share,
+)
+
+from ascent.tasks.registry import Registry
+
+QUICK_TASKS = ["penguin-species", "tumor-diagnosis"]
+ABLATIONS = ["gome-no-diagnosis", "gome-no-memory", "gome-traces1"]
+VARIANTS: list[dict] = [
+    {"label": "gome", "agent": "gome"},
+    {"label": "gome-no-diagnosis", "agent": "gome", "options": {"diagnosis": False}},
+    {"label": "gome-no-memory", "agent": "gome", "options": {"memory": False}},
+    {"label": "gome-traces1", "agent": "gome", "options": {"traces": 1}},
+    {"label": "greedy", "agent": "greedy"},
+    {"label": "mcts", "agent": "mcts"},
+    {"label": "random", "agent": "random"},
+    {"label": "flaml", "agent": "flaml"},
+]
+LABELS = [v["label"] for v in VARIANTS]
+
+
+def mle_tasks() -> list[str]:
+    return sorted(t.spec.id for t in Registry().all(family="mle"))
+
+
+def targets(rows, summaries) -> list[Target]:
+    found = [at_least(summaries, "gome", "greedy")]
+    found += [at_least(summaries, "gome", ablation) for ablation in ABLATIONS]
+    found.append(win_share(rows, "gome", "flaml", 0.6))
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 tasks, 1 seed, 90 s runs.")
+    parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
+    parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
+    parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
+    parser.add_argument("--workers", type=int, default=None, help="Parallel runs (cores).")
+    parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
+    parser.add_argument("--sweep", help="Only print the tables of this finished sweep.")
+    parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
+    args = parser.parse_args()
+    paths = bench_paths(args.home)
+    started = time.monotonic()
+    if args.sweep:
+        sweep_id = args.sweep
+    elif args.resume:
+        sweep_id = resume_sweep(paths, args.resume, args.workers).sweep_id
+    else:
+        tasks = args.tasks.split(",") if args.tasks else QUICK_TASKS if args.quick else mle_tasks()
+        seeds = (
+            [int(s) for s in args.seeds.split(",")]
+            if args.seeds
+            else [0]
+            if args.quick
+            else [0, 1, 2]
+        )
+        budget = args.budget or (90.0 if args.quick else 300.0)
+        spec = build_spec(
+            "agents-quick" if args.quick else "agents", tasks, VARIANTS, seeds, budget
+        )
+        sweep_id = run_sweep(paths, spec, args.workers).sweep_id
+    rows = load_rows(paths, sweep_id)
+    summaries = summarise(rows, LABELS)
+    print(
+        f"\nsweep {sweep_id}: {len({r.task for r in rows})} tasks, seeds "
+        f"{sorted({r.seed for r in rows})}, {time.monotonic() - started:.0f} s\n"
+    )
+    print(summary_table(summaries))
+    print("\nmean normalised score per task (over seeds):\n")
+    print(task_table(rows, LABELS))
+    print()
+    for target in targets(rows, summaries):
+        print(target.line())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
