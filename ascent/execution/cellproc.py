@@ -39,7 +39,8 @@ _PR_SET_PDEATHSIG = 1
 
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
-    """An exclusive flock on `path`, waited for up to `timeout` seconds."""
+    """An exclusive flock on `path`, waited for up to `timeout` seconds; the holder's process id
+    is written in it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a")
     deadline = time.monotonic() + timeout
@@ -47,6 +48,9 @@ def file_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
         while True:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fh.truncate(0)
+                fh.write(f"{os.getpid()}\n")
+                fh.flush()
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:

@@ -1,8 +1,9 @@
 """The local executor: a pool of child processes sized to this machine's cores and memory.
 
-Each attempt is `python -m ascent sweep run-cell RUN_ID` in a session of its own, writing the
-run folder and the SQLite index of this home directly. A cell takes as many slots as its
-`limits.cpus` and as much memory as its `limits.memory_mb`, the way Ray accounts for them.
+Each attempt is a process of its own (forked from a preloaded fork server, see `forked`; the
+same work as `ascent sweep run-cell RUN_ID`), in a session of its own, writing the run folder
+and the SQLite index of this home directly. A cell takes as many slots as its `limits.cpus`
+and as much memory as its `limits.memory_mb`, the way Ray accounts for them.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 
 import psutil
 
-from ascent.config import HOME_ENV, Paths
+from ascent.config import Paths
 from ascent.execution.base import CellJob, CellOutcome, describe_exit, tail
-from ascent.execution.cellproc import PARENT_ENV
+from ascent.execution.forked import start_cell, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +29,11 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Child:
     job: CellJob
-    process: subprocess.Popen
+    process: BaseProcess
     cpus: int
     memory_mb: int
     started: float
     cancelled: bool = False
-
-
-def cell_command(run_id: str) -> list[str]:
-    return [sys.executable, "-m", "ascent", "sweep", "run-cell", run_id]
 
 
 class LocalExecutor:
@@ -49,7 +46,7 @@ class LocalExecutor:
         self._children: list[_Child] = []
 
     def start(self) -> None:
-        pass
+        warm_up()
 
     def _fit(self, job: CellJob) -> tuple[int, int]:
         """A cell asking more than the machine has runs alone rather than never."""
@@ -74,37 +71,20 @@ class LocalExecutor:
 
     def submit(self, job: CellJob) -> int | None:
         cpus, memory = self._fit(job)
-        env = {
-            **os.environ,
-            **job.env,
-            HOME_ENV: str(self.paths.home),
-            PARENT_ENV: str(os.getpid()),
-            "PYTHONUNBUFFERED": "1",
-        }
-        job.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with job.log_path.open("ab") as out:
-            process = subprocess.Popen(
-                cell_command(job.run_id),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = start_cell(self.paths.home, job.run_id, job.env, job.log_path)
         self._children.append(_Child(job, process, cpus, memory, time.monotonic()))
         return process.pid
 
     def poll(self, timeout: float) -> list[CellOutcome]:
-        deadline = time.monotonic() + timeout
-        while True:
-            done = [c for c in self._children if c.process.poll() is not None]
-            if done or time.monotonic() >= deadline or not self._children:
-                break
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        if self._children and not any(c.process.exitcode is not None for c in self._children):
+            wait([c.process.sentinel for c in self._children], timeout)
+        elif not self._children:
+            time.sleep(min(timeout, 0.2))
+        done = [c for c in self._children if c.process.exitcode is not None]
         outcomes = []
         for child in done:
             self._children.remove(child)
-            code = child.process.returncode
+            code = child.process.exitcode
             error = None
             if code != 0:
                 last = tail(child.job.log_path)
@@ -125,28 +105,23 @@ class LocalExecutor:
     def in_flight(self) -> int:
         return len(self._children)
 
-    def pids(self) -> dict[str, int]:
-        """Process id of each running cell (tests kill them)."""
-        return {c.job.key: c.process.pid for c in self._children}
-
     def cancel(self) -> None:
         for child in self._children:
             child.cancelled = True
-            if child.process.poll() is None:
+            if child.process.exitcode is None and child.process.pid:
                 with contextlib.suppress(ProcessLookupError):
-                    child.process.send_signal(signal.SIGTERM)
+                    os.kill(child.process.pid, signal.SIGTERM)
 
     def kill(self) -> None:
         for child in self._children:
             child.cancelled = True
-            if child.process.poll() is None:
+            if child.process.exitcode is None and child.process.pid:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(child.process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         self.kill()
         for child in self._children:
-            try:
-                child.process.wait(10)
-            except subprocess.TimeoutExpired:
-                log.warning("cell process %d did not exit", child.process.pid)
+            child.process.join(10)
+            if child.process.exitcode is None:
+                log.warning("cell process %s did not exit", child.process.pid)

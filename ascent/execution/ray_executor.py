@@ -1,7 +1,8 @@
 """The Ray executor: each attempt is a Ray task asking `num_cpus` and `memory` from the cell's
 limits; Ray places it on any node of the cluster.
 
-The task runs `ascent sweep run-cell RUN_ID` in a child process with a node-local scratch home
+The task runs the cell (`ascent sweep run-cell RUN_ID`) in a child process forked from the
+worker's preloaded fork server (see `forked`), with a node-local scratch home
 (its own prepared-task cache and a throw-away SQLite index). The run folder itself comes and
 goes one of two ways:
 
@@ -15,24 +16,24 @@ Either way only the head writes its SQLite index, from the run folder, after eac
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Literal
 
-from ascent.config import HOME_ENV, Paths
+from ascent.config import Paths
 from ascent.errors import ConfigError
 from ascent.execution.base import MIB, CellJob, CellOutcome, describe_exit, tail
-from ascent.execution.cellproc import LOCK_NAME, PARENT_ENV, file_lock
+from ascent.execution.cellproc import LOCK_NAME, file_lock
+from ascent.execution.forked import start_cell
 
 log = logging.getLogger(__name__)
 
@@ -137,33 +138,18 @@ def cell_task(
     else:
         unpack(ray.get(bundle[0]), paths.runs, run_id)
     log_path = paths.home / "logs" / f"{run_id}.{attempt}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    child_env = {
-        **os.environ,
-        **env,
-        HOME_ENV: str(paths.home),
-        PARENT_ENV: str(os.getpid()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [sys.executable, "-m", "ascent", "--home", str(paths.home), "sweep", "run-cell"]
-    with log_path.open("ab") as out:
-        process = subprocess.Popen(
-            [*command, run_id],
-            env=child_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_cell(paths.home, run_id, env, log_path)
     try:
-        code = process.wait()
+        process.join()
     except KeyboardInterrupt:  # ray.cancel: interrupt the run cleanly, then give up the task
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(CANCEL_GRACE)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(CANCEL_GRACE)
+        if process.exitcode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         raise
+    code = process.exitcode
     result: dict[str, Any] = {
         "exit_code": code,
         "tail": tail(log_path),

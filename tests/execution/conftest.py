@@ -99,14 +99,22 @@ def submitted(home: Paths, run_id: str | None) -> bool:
     return path.exists() and b'"kind":"submission"' in path.read_bytes()
 
 
-def cell_processes(run_id: str) -> list[psutil.Process]:
-    """The `ascent sweep run-cell RUN_ID` processes of a run (started by the test's sweep)."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info.get("cmdline") or []
-        if "run-cell" in cmdline and cmdline[-1] == run_id:
-            found.append(proc)
-    return found
+def cell_process(run_dir: Path) -> psutil.Process | None:
+    """The process running a cell of this run folder (it holds the folder's lock and wrote its
+    id there)."""
+    try:
+        pid = int((run_dir / ".cell.lock").read_text().split()[0])
+        process = psutil.Process(pid)
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+    return process if process.is_running() else None
+
+
+def ray_worker_of(process: psutil.Process) -> psutil.Process:
+    for parent in process.parents():
+        if "default_worker.py" in " ".join(parent.cmdline()) or parent.name().startswith("ray::"):
+            return parent
+    raise AssertionError(f"process {process.pid} does not run in a Ray worker")
 
 
 def check_run(home: Paths, run_id: str, segments: int | None = None) -> list:

@@ -13,6 +13,7 @@ from ascent.execution.state import SweepFolder
 from ascent.store import Store
 from tests.execution.conftest import (
     ascent,
+    cell_process,
     check_run,
     cli_env,
     only_sweep,
@@ -91,41 +92,85 @@ def test_child_killed_mid_run_is_retried_without_duplicates(home):
     assert [e.submission_id for e in events if e.kind == "submission"] == ["s0001", "s0002"]
 
 
-def test_sweep_process_killed_then_resumed(home):
-    head = subprocess.Popen(
-        [sys.executable, "-m", "ascent", *sweep_flags(0, 1), "--workers", "2"],
-        env=cli_env(home, SWEEPER_SLEEP="60"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def test_sweep_process_killed_resumed_cancelled_resumed(home):
+    """kill -9 of `ascent sweep`, then `ascent sweep resume`, Ctrl-C of that, then resume
+    again: every run continues where it was, nothing is lost or counted twice."""
+    sleeps = "60,60"  # the agent waits after its submission in segments 1 and 2
+    head = _sweep_process(home, [*sweep_flags(0, 1), "--workers", "2"], sleeps)
     try:
-        sweep = wait_for(
-            lambda: (
-                (s := _sweep_or_none(home))
-                and all(submitted(home, c.run_id) for c in s.cells)
-                and s
-            ),
-            120,
-            "both cells' first submission",
-        )
+        sweep = _wait_submissions(home, 1)
     finally:
         head.send_signal(signal.SIGKILL)
         head.wait(10)
     run_ids = [c.run_id for c in sweep.cells]
-    # Its cells die with it (SIGTERM from the kernel) and interrupt their runs cleanly.
+    # Its cells stop with it (they watch it) and interrupt their runs cleanly.
     folder = SweepFolder(home, sweep.sweep_id)
     wait_for(lambda: not folder.is_locked(), 30, "the sweep lock to be released")
-    resumed = ascent(home, "sweep", "resume", sweep.sweep_id, timeout=240, SWEEPER_SLEEP="60")
-    assert resumed.returncode == 0, resumed.stderr
-    assert "| sweeper | 2 |" in resumed.stdout
+    for run_id in run_ids:
+        wait_for(lambda r=run_id: cell_process(home.runs / r) is None, 60, "the cells to stop")
+
+    resumed = _sweep_process(home, ["sweep", "resume", sweep.sweep_id], sleeps)
+    try:
+        _wait_submissions(home, 2)
+        resumed.send_signal(signal.SIGINT)  # Ctrl-C
+        _, err = resumed.communicate(timeout=120)
+    finally:
+        if resumed.poll() is None:
+            resumed.kill()
+            resumed.wait(10)
+    assert resumed.returncode == 130, err
+    assert f"ascent sweep resume {sweep.sweep_id}" in err
+    cancelled = only_sweep(home)
+    assert cancelled.status == "cancelled"
+    for cell in cancelled.cells:
+        assert cell.status == "pending" and cell.run_status == "interrupted"
+        assert [a.outcome for a in cell.attempts] == ["lost", "cancelled"]
+        assert cell.retries == 0 and cell_process(home.runs / cell.run_id) is None
+    with Store(home.db) as store:
+        assert store.get_sweep(sweep.sweep_id).status == "cancelled"
+        assert {store.get_run(r).status for r in run_ids} == {"interrupted"}
+
+    final = ascent(home, "sweep", "resume", sweep.sweep_id, timeout=240, SWEEPER_SLEEP=sleeps)
+    assert final.returncode == 0, final.stderr
+    assert "| sweeper | 2 |" in final.stdout
     after = only_sweep(home)
     assert after.status == "finished" and [c.run_id for c in after.cells] == run_ids
     for cell in after.cells:
-        assert [a.outcome for a in cell.attempts] == ["lost", "ended"] and cell.retries == 0
-        events = check_run(home, cell.run_id, segments=2)
-        assert [e.submission_id for e in events if e.kind == "submission"] == ["s0001", "s0002"]
+        assert [a.outcome for a in cell.attempts] == ["lost", "cancelled", "ended"]
+        events = check_run(home, cell.run_id, segments=3)
+        submitted_ids = [e.submission_id for e in events if e.kind == "submission"]
+        assert submitted_ids == ["s0001", "s0002", "s0003"]
     with Store(home.db) as store:
         assert len(store.list_runs(sweep_id=after.sweep_id)) == 2
+
+
+def _sweep_process(home, args: list[str], sleeps: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ascent", *args],
+        env=cli_env(home, SWEEPER_SLEEP=sleeps),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _submissions(home, run_id: str | None) -> int:
+    if run_id is None:
+        return 0
+    path = home.runs / run_id / "events.jsonl"
+    return path.read_bytes().count(b'"kind":"submission"') if path.exists() else 0
+
+
+def _wait_submissions(home, count: int):
+    return wait_for(
+        lambda: (
+            (s := _sweep_or_none(home))
+            and all(_submissions(home, c.run_id) >= count for c in s.cells)
+            and s
+        ),
+        120,
+        f"{count} submission(s) in every cell",
+    )
 
 
 def _sweep_or_none(home):

@@ -16,7 +16,14 @@ from ascent.execution.ray_executor import LOOPBACK_ENV, RayExecutor
 from ascent.execution.state import SweepFolder
 from ascent.execution.sweep import SweepRunner, create_sweep
 from ascent.store import Store
-from tests.execution.conftest import cell_processes, check_run, submitted, tiny_spec, wait_for
+from tests.execution.conftest import (
+    cell_process,
+    check_run,
+    ray_worker_of,
+    submitted,
+    tiny_spec,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +85,8 @@ def test_ray_local_two_cpus_retries_a_lost_worker(home, local_ray, monkeypatch):
             120,
             "the first submission of cell 0",
         )
-        [cell_process] = wait_for(lambda: cell_processes(victim.run_id), 30, "its process")
-        worker = cell_process.parent()
-        assert worker is not None and "ray" in " ".join(worker.cmdline()).lower()
+        cell = wait_for(lambda: cell_process(home.runs / victim.run_id), 30, "its process")
+        worker = ray_worker_of(cell)
         os.kill(worker.pid, signal.SIGKILL)  # the Ray worker running the cell
         thread.join(240)
         assert not thread.is_alive(), "the sweep did not end"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from ascent.execution.ray_executor import scratch_home
 from tests.execution.conftest import (
-    cell_processes,
+    cell_process,
     check_run,
     cli_env,
     only_sweep,
@@ -125,15 +126,16 @@ def test_two_node_cluster_survives_a_node_killed_mid_run(home, two_nodes):
     try:
         # One cell per node (1 CPU each); the run folders only reach the head when cells end,
         # so progress is watched in the nodes' scratch homes.
+        scratch = scratch_home(str(home.home))
+
         def on_worker_node():
-            for cell in _running_cells(home):
-                for proc in cell_processes(cell):
-                    if worker_node.process.pid in {p.pid for p in proc.parents()}:
-                        return cell, proc
+            for run_id in _running_cells(home):
+                process = cell_process(scratch / "runs" / run_id)
+                if process and worker_node.process.pid in {p.pid for p in process.parents()}:
+                    return run_id
             return None
 
-        run_id, proc = wait_for(on_worker_node, 180, "a cell on the second node", every=0.5)
-        scratch = Path(proc.environ()["ASCENT_HOME"])
+        run_id = wait_for(on_worker_node, 180, "a cell on the second node", every=0.5)
         wait_for(lambda: _submitted_in(scratch, run_id), 120, "its first submission", 0.5)
         worker_node.kill()
         out, err = sweep.communicate(timeout=300)
