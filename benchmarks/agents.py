@@ -1,16 +1,17 @@
 """Agents on the micro MLE tasks at equal budget: Gome, its ablations, greedy, MCTS, random and
 FLAML AutoML, run as one sweep on the local process pool.
 
-Every cell gets the same wall-clock budget, 1 CPU and 2 GB (FLAML spends that same wall-clock
-on its AutoML search). Prints, per agent, the any-medal rate and the mean normalised score
+Every cell gets the same wall-clock budget, the same CPUs (up to 2) and 2 GB; FLAML spends
+that same wall-clock on its AutoML search. Prints, per agent, the any-medal rate and the mean normalised score
 ± SEM over all tasks and seeds, the mean normalised score per task, and the targets as PASS /
 MISS lines: gome >= greedy; every ablation <= gome; gome beats FLAML on >= 60% of tasks.
 
     python benchmarks/agents.py --quick     # 2 tasks x 8 agents x 1 seed, 90 s runs: ~14 min
     python benchmarks/agents.py             # 12 tasks x 8 agents x 3 seeds, 300 s runs
 
-The full benchmark is 288 runs of 5 minutes: about 12.5 hours with 2 workers on 2 cores (the
-time divides by the workers: `--workers 16` on 16 cores takes about 1.5 hours). Runs go to
+The full benchmark is 288 runs of 5 minutes: about 12.5 hours with 2 runs at once on 2 cores
+(`--parallel N` runs N at once). Quick-mode times are for an otherwise idle machine: on a
+loaded one the wall-clock is the same but the agents get less done (use `--budget`). Runs go to
 $ASCENT_HOME (default /tmp/ascent-bench-home); `--sweep ID` prints the tables of an earlier
 sweep again and `--resume ID` finishes an interrupted one.
 """
@@ -18,6 +19,7 @@ sweep again and `--resume ID` finishes an interrupted one.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from sweepbench import (
@@ -25,12 +27,15 @@ from sweepbench import (
     at_least,
     bench_paths,
     build_spec,
+    cell_cpus,
     load_rows,
     resume_sweep,
     run_sweep,
+    slots,
     summarise,
     summary_table,
     task_table,
+    unfinished,
     win_share,
 )
 
@@ -68,7 +73,9 @@ def main() -> int:
     parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
     parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
     parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
-    parser.add_argument("--workers", type=int, default=None, help="Parallel runs (cores).")
+    parser.add_argument(
+        "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
+    )
     parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
     parser.add_argument("--sweep", help="Only print the tables of this finished sweep.")
     parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
@@ -78,7 +85,7 @@ def main() -> int:
     if args.sweep:
         sweep_id = args.sweep
     elif args.resume:
-        sweep_id = resume_sweep(paths, args.resume, args.workers).sweep_id
+        sweep_id = resume_sweep(paths, args.resume, slots(args.parallel, cell_cpus())).sweep_id
     else:
         tasks = args.tasks.split(",") if args.tasks else QUICK_TASKS if args.quick else mle_tasks()
         seeds = (
@@ -89,10 +96,9 @@ def main() -> int:
             else [0, 1, 2]
         )
         budget = args.budget or (90.0 if args.quick else 300.0)
-        spec = build_spec(
-            "agents-quick" if args.quick else "agents", tasks, VARIANTS, seeds, budget
-        )
-        sweep_id = run_sweep(paths, spec, args.workers).sweep_id
+        name = "agents-quick" if args.quick else "agents"
+        spec = build_spec(name, tasks, VARIANTS, seeds, budget, cpus=cell_cpus())
+        sweep_id = run_sweep(paths, spec, slots(args.parallel, cell_cpus())).sweep_id
     rows = load_rows(paths, sweep_id)
     summaries = summarise(rows, LABELS)
     print(
@@ -105,7 +111,10 @@ def main() -> int:
     print()
     for target in targets(rows, summaries):
         print(target.line())
-    return 0
+    note = unfinished(rows, sweep_id)
+    if note:
+        print(note)
+    return 1 if note else 0
 
 
 if __name__ == "__main__":

@@ -1,22 +1,24 @@
 """The crossover of Gome and greedy tree search over driver quality: the heuristic driver at
 quality 0.2, 0.5 and 0.9 stands in for weaker and stronger LLMs, run as one sweep on the local
-process pool at equal budget (same wall-clock seconds, 1 CPU and 2 GB per run).
+process pool at equal budget (same wall-clock seconds, CPUs and memory per run).
 
 Prints, per quality, the any-medal rate and mean normalised score ± SEM of each agent, the
 difference gome - greedy, and the targets as PASS / MISS lines: greedy ahead at 0.2, gome
 ahead at 0.9.
 
-    python benchmarks/crossover.py --quick  # 2 tasks x 2 agents x 3 qualities x 1 seed, 90 s: ~10 min
+    python benchmarks/crossover.py --quick  # 2 tasks x 2 agents x 3 qualities, 1 seed, 90 s: ~10 min
     python benchmarks/crossover.py          # 12 tasks x 2 agents x 3 qualities x 3 seeds, 300 s
 
-The full benchmark is 216 runs of 5 minutes: about 9.5 hours with 2 workers on 2 cores
-(divide by the workers on a larger machine). `--sweep ID` prints an earlier sweep again and
-`--resume ID` finishes an interrupted one.
+The full benchmark is 216 runs of 5 minutes: about 9.5 hours with 2 runs at once on 2 cores
+(`--parallel N` runs N at once). On a loaded machine the agents get less done in the same
+wall-clock (use `--budget`). Runs go to $ASCENT_HOME (default /tmp/ascent-bench-home);
+`--sweep ID` prints an earlier sweep again and `--resume ID` finishes an interrupted one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from sweepbench import (
@@ -25,13 +27,16 @@ from sweepbench import (
     at_least,
     bench_paths,
     build_spec,
+    cell_cpus,
     load_rows,
     mean_of,
     resume_sweep,
     run_sweep,
+    slots,
     summarise,
     summary_table,
     task_table,
+    unfinished,
 )
 
 from ascent.tasks.registry import Registry
@@ -83,7 +88,9 @@ def main() -> int:
     parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
     parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
     parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
-    parser.add_argument("--workers", type=int, default=None, help="Parallel runs (cores).")
+    parser.add_argument(
+        "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
+    )
     parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
     parser.add_argument("--sweep", help="Only print the tables of this finished sweep.")
     parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
@@ -93,7 +100,7 @@ def main() -> int:
     if args.sweep:
         sweep_id = args.sweep
     elif args.resume:
-        sweep_id = resume_sweep(paths, args.resume, args.workers).sweep_id
+        sweep_id = resume_sweep(paths, args.resume, slots(args.parallel, cell_cpus())).sweep_id
     else:
         if args.tasks:
             tasks = args.tasks.split(",")
@@ -105,8 +112,8 @@ def main() -> int:
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else default_seeds
         budget = args.budget or (90.0 if args.quick else 300.0)
         name = "crossover-quick" if args.quick else "crossover"
-        spec = build_spec(name, tasks, variants(), seeds, budget)
-        sweep_id = run_sweep(paths, spec, args.workers).sweep_id
+        spec = build_spec(name, tasks, variants(), seeds, budget, cpus=cell_cpus())
+        sweep_id = run_sweep(paths, spec, slots(args.parallel, cell_cpus())).sweep_id
     rows = load_rows(paths, sweep_id)
     labels = [v["label"] for v in variants()]
     summaries = summarise(rows, labels)
@@ -122,7 +129,10 @@ def main() -> int:
     print()
     for target in targets(summaries):
         print(target.line())
-    return 0
+    note = unfinished(rows, sweep_id)
+    if note:
+        print(note)
+    return 1 if note else 0
 
 
 if __name__ == "__main__":

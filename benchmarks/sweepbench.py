@@ -30,6 +30,18 @@ def bench_paths(home: str | None) -> Paths:
     return Paths(root).ensure()
 
 
+def cell_cpus() -> int:
+    """CPUs of every cell: all of this machine's, up to 2. The sandbox pins a run to the first
+    `cpus` cores it may use, so 1-CPU cells running side by side would all share core 0;
+    cells of every core overlap fairly instead (parallelism comes from `slots`)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def slots(parallel: int, cpus: int) -> int:
+    """Executor CPU slots for `parallel` runs at once of `cpus` CPUs each."""
+    return max(1, parallel) * cpus
+
+
 def build_spec(
     name: str,
     tasks: Sequence[str],
@@ -54,7 +66,7 @@ def build_spec(
 
 
 def run_sweep(paths: Paths, spec: SweepSpec, workers: int | None) -> SweepState:
-    """Create the sweep and run every cell on the local process pool."""
+    """Create the sweep and run every cell on the local process pool of `workers` CPU slots."""
     from ascent.execution.local import LocalExecutor
     from ascent.execution.sweep import SweepRunner, create_sweep
     from ascent.store import Store
@@ -77,6 +89,14 @@ def resume_sweep(paths: Paths, sweep_id: str, workers: int | None) -> SweepState
 
 def load_rows(paths: Paths, sweep_id: str) -> list[RunRow]:
     return sweep_results(paths, sweep_id, by=("agent",)).runs
+
+
+def unfinished(rows: Sequence[RunRow], sweep_id: str) -> str | None:
+    """A line saying how many runs have not ended and how to finish them, or None."""
+    left = sum(not r.ended for r in rows)
+    if not left:
+        return None
+    return f"{left} of {len(rows)} runs have not ended; finish them with --resume {sweep_id}"
 
 
 # -- comparing variants -------------------------------------------------------------------------

@@ -89,6 +89,10 @@ def test_summary_pools_tasks_and_seeds_with_the_standard_error(bench):
         0.95,
         None,
     )
+    assert sb.unfinished(table(), "s1") == (
+        "1 of 29 runs have not ended; finish them with --resume s1"
+    )
+    assert sb.unfinished(table()[:-1], "s1") is None
     rendered = sb.summary_table(summaries)
     assert "| gome-no-memory | 1 (+1 not ended) | 100% | 0.950 |" in rendered
 
@@ -140,6 +144,7 @@ def test_crossover_targets_need_strict_leads_at_both_ends(bench):
 
 def test_the_specs_give_every_cell_the_same_budget_and_the_variant_options(bench):
     sb, agents, crossover = bench["sweepbench"], bench["agents"], bench["crossover"]
+    assert sb.slots(2, sb.cell_cpus()) == 2 * sb.cell_cpus()
     spec = sb.build_spec("agents-test", ["t1", "t2"], agents.VARIANTS, [0, 1, 2], 90)
     assert len(spec.cells()) == 2 * 8 * 3
     options = [spec.run_options(c, "sweep-x") for c in spec.cells()]
