@@ -126,7 +126,12 @@ class SweepSpec(BaseModel):
     @field_validator("seeds", mode="before")
     @classmethod
     def _seed_text(cls, value: Any) -> Any:
-        return parse_seeds(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_seeds(value)
+        except ConfigError as exc:  # a ValueError, so that the message names the field
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _distinct(self) -> SweepSpec:

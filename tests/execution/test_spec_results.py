@@ -7,6 +7,7 @@ import math
 import sqlite3
 
 import pytest
+import yaml
 
 from ascent.errors import ConfigError
 from ascent.execution.results import RunRow, Scale, group_rows, mean_sem, render_md, task_scale
@@ -161,3 +162,44 @@ def test_markdown_table_names_the_splits():
     assert "norm. score (private)" in text and "valid subm. (public)" in text
     assert "| a | 2 | 0.300 ± 0.100 | 50% ± 50% |" in text
     assert json.loads(results.model_dump_json())["groups"][0]["any_medal"]["split"] == "private"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ({"agents": ["x", {"agent": "y", "driver": "gpt"}]}, "agents.1.driver", "unknown driver"),
+        ({"agents": [{"label": "two words", "agent": "x"}]}, "agents.0.label", "pattern"),
+        ({"limits": {"cpus": 0}}, "limits.cpus", "greater than 0"),
+        ({"retries": 50}, "retries", "less than or equal to 20"),
+        ({"seeds": "a-b"}, "seeds", "cannot read the seeds 'a-b'"),
+        ({"seeds": []}, "seeds", "at least 1"),
+        ({"budget": "-3m"}, "budget", "cannot read the duration '-3m'"),
+        ({"max_submissions": 0}, "max_submissions", "greater than 0"),
+        ({"colour": "red"}, "colour", "not permitted"),
+        ({"tasks": None}, "tasks", "valid list"),
+    ],
+)
+def test_bad_spec_field_is_named(tmp_path, extra, field, words):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"tasks": ["a"], "agents": ["x"], **extra}))
+    with pytest.raises(ConfigError) as err:
+        load_sweep_spec(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: ") and f"field '{field}'" in message and words in message
+    assert "\n" not in message
+
+
+def test_spec_file_problems_are_errors(tmp_path):
+    path = tmp_path / "spec.yaml"
+    with pytest.raises(ConfigError, match="cannot read the sweep spec"):
+        load_sweep_spec(path)
+    path.write_text("tasks: [a\nagents: x\n")
+    with pytest.raises(ConfigError, match="is not valid YAML") as err:
+        load_sweep_spec(path)
+    assert "\n" not in str(err.value)
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="must be a mapping of fields, got list"):
+        load_sweep_spec(path)
+    path.write_text("tasks: [a, a]\nagents: [x]\nseeds: [0, 1, 0]\n")
+    with pytest.raises(ConfigError, match="repeated task: a"):
+        load_sweep_spec(path)
