@@ -1,0 +1,23 @@
+"""Online text environments of the RL family (level 3): household (TextWorld) and shopping.
+
+`open_environment(private)` opens the environment a task prepared into its `private/` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ascent.tasks.rl.envs.base import EnvError, Environment, load_config
+
+
+def open_environment(private: Path) -> Environment:
+    config = load_config(private)
+    if config.env == "household":
+        from ascent.tasks.rl.envs.household import HouseholdEnvironment
+
+        return HouseholdEnvironment(config, private)
+    if config.env == "shopping":
+        from ascent.tasks.rl.envs.shopping import ShoppingEnvironment
+
+        return ShoppingEnvironment(config, private)
+    raise EnvError(f"unknown environment '{config.env}'")
