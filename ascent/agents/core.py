@@ -133,7 +133,11 @@ class AgentContext:
         inside = f"{self.inside_root}/solutions/node_{node.id:04d}"
         out = f"{inside}/{self.skills.output_name}"
         argv = self.skills.command(f"{inside}/{self.skills.solution_file}", out, quick)
-        limit = QUICK_TIMEOUT if quick else FULL_TIMEOUT
+        # A family whose runs load large models sets its own limits (skills.*_timeout).
+        if quick:
+            limit = float(getattr(self.skills, "quick_timeout", QUICK_TIMEOUT))
+        else:
+            limit = float(getattr(self.skills, "full_timeout", FULL_TIMEOUT))
         timeout = max(5.0, min(limit, self.remaining_seconds() - 2.0))
         started = time.monotonic()
         result = self.run_in_sandbox(argv, timeout)
