@@ -59,6 +59,10 @@ def _rules(family: str):
         from ascent.drivers.heuristic import ft
 
         return ft
+    if family == "rl":
+        from ascent.drivers.heuristic import rl
+
+        return rl
     return mle
 
 
@@ -78,6 +82,13 @@ class HeuristicDriver(Driver):
     def draft(self, request: DraftRequest) -> Solution:
         skills = skills_for(request.brief.family)
         solution = skills.draft(request.brief, request.index, self.seed)
+        # A family whose data can be judged before any training gets a first recipe that does.
+        first_edit = getattr(_rules(request.brief.family), "draft_edit", None)
+        plan = self._plan(request.brief, solution)
+        if first_edit is not None and plan is not None:
+            edit = first_edit(request.brief, plan)
+            if edit:
+                solution = skills.apply(solution, edit, request.brief)
         return self._maybe_bug(solution, "draft", _key(request))
 
     def diagnose(self, request: DiagnoseRequest) -> Diagnosis:

@@ -28,6 +28,12 @@ DIRECTIONS = (
     "tune",
 )
 
+# A source whose answers agree with the other sources' less often than this looks mislabeled.
+AGREEMENT_MIN = 0.9
+# A source whose prompts' dev-vocabulary share is below this fraction of the closest source's is
+# about something else, even when its prompts are phrased like the evaluation's.
+OFF_DOMAIN_SHARE = 0.6
+
 ERRORS: list[tuple[str, str, str]] = [
     # (kind, pattern, direction)
     ("OOM", r"out of memory|MemoryError|Killed|oom", "oom"),
@@ -60,12 +66,19 @@ def classify_error(error: str | None) -> tuple[str, str]:
 def suspicious_sources(brief: TaskBrief, plan: FtPlan) -> list[tuple[str, str]]:
     """Sources still in use that look mislabeled or off-format, with the reason."""
     used = plan.sources or sorted(brief.profile.get("sources", {}))
-    found = []
-    for name, stats in brief.profile.get("sources", {}).items():
+    profile = brief.profile.get("sources", {})
+    found: list[tuple[str, str]] = []
+    disagreeing = []
+    similarities = [s["dev_similarity"] for s in profile.values() if s.get("dev_similarity")]
+    closest = max(similarities, default=None)
+    for name, stats in profile.items():
         if name not in used:
             continue
         agreement, shared = stats.get("agreement"), stats.get("shared_prompts", 0)
-        if agreement is not None and shared >= 5 and agreement < 0.7:
+        similarity = stats.get("dev_similarity")
+        # Correct labels of the same question agree; one disagreement in ten is already a lot.
+        if agreement is not None and shared >= 5 and agreement < AGREEMENT_MIN:
+            disagreeing.append(name)
             found.append(
                 (name, f"its answers agree with other sources only {agreement:.0%} of the time")
             )
@@ -75,7 +88,29 @@ def suspicious_sources(brief: TaskBrief, plan: FtPlan) -> list[tuple[str, str]]:
             found.append(
                 (name, "its prompts neither follow the evaluation format nor can be rewritten")
             )
+        elif closest and similarity is not None and similarity < OFF_DOMAIN_SHARE * closest:
+            found.append(
+                (
+                    name,
+                    f"its prompts share only {similarity:.0%} of their words with dev: off-domain",
+                )
+            )
+    # Two sources that disagree with each other look equally bad by agreement alone: with no
+    # majority to settle it, trust the structured export over text typed in by hand.
+    structured = [n for n in disagreeing if profile[n].get("normalisable")]
+    if structured and len(structured) < len(disagreeing):
+        found = [(n, why) for n, why in found if n not in structured]
     return found
+
+
+def draft_edit(brief: TaskBrief, plan: FtPlan) -> dict[str, Any]:
+    """Look at the data before the first training: leave out the sources its profile already
+    shows to be mislabeled or off-format, as long as some source is left to train on."""
+    bad = {name for name, _ in suspicious_sources(brief, plan)}
+    used = plan.sources or sorted(brief.profile.get("sources", {}))
+    if not bad or not [n for n in used if n not in bad]:
+        return {}
+    return {"drop_sources": sorted(bad)}
 
 
 def diagnose(brief: TaskBrief, plan: FtPlan | None, outcome: Outcome) -> Diagnosis:
@@ -218,6 +253,18 @@ def changes(direction: str, brief: TaskBrief, plan: FtPlan) -> list[Hypothesis]:
                 "halve the batch and the sequence length",
             )
         ]
+        if not plan.gradient_checkpointing:
+            # Recomputing activations in the backward pass saves most of their memory at about a
+            # third more compute: the first thing to try, since it keeps the recipe as it is.
+            out.insert(
+                0,
+                (
+                    "exec:oom-checkpointing",
+                    {"gradient_checkpointing": True},
+                    1.2,
+                    "recompute activations instead of keeping them (gradient checkpointing)",
+                ),
+            )
     elif direction == "diverged":
         out += [
             ("exec:diverged", {"scale": {"learning_rate": 0.3}}, 1.0, "a smaller learning rate")

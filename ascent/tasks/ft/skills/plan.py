@@ -27,6 +27,8 @@ class FtPlan(BaseModel):
     max_steps: int = -1
     batch_size: int = Field(8, ge=1)
     max_length: int = Field(256, ge=16)
+    # Off by default: a small model's activations fit, and recomputing them costs a third more time.
+    gradient_checkpointing: bool = False
     seed: int = 0
     eval_limit: int = Field(60, ge=1)
 

@@ -1,12 +1,14 @@
 """A profile of a fine-tuning task's raw data: what curation can reason about.
 
 For each source: how many records, how many answers are well-formed, how many prompts repeat,
-whether its prompts already follow the evaluation format, and how often its answers agree with
-other sources on the same question (a source that keeps disagreeing is probably mislabeled).
+whether its prompts already follow the evaluation format, how often its answers agree with
+other sources on the same question (a source that keeps disagreeing is probably mislabeled), and
+how much of its prompts' vocabulary the dev questions use (a source far from it is off-domain).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections import Counter, defaultdict
@@ -21,6 +23,12 @@ def profile_sources(public: Path, facts: dict[str, Any]) -> dict[str, Any]:
     pattern = re.compile(facts.get("answer_pattern", ".+"))
     placeholders = [f for _, f, _, _ in string.Formatter().parse(template) if f]
     eval_format = template_regex(template) if template else None
+    # The template's own words say nothing about the topic: leave them out of the comparison.
+    fixed = _words(re.sub(r"\{[^}]*\}", " ", template))
+    dev_vocabulary: set[str] = set()
+    for line in (public / "dev.jsonl").read_text().splitlines():
+        if line.strip():
+            dev_vocabulary |= _words(json.loads(line).get("prompt", "")) - fixed
     answers_by_prompt: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     stats: dict[str, dict[str, Any]] = {}
     for source in read_manifest(public):
@@ -41,6 +49,7 @@ def profile_sources(public: Path, facts: dict[str, Any]) -> dict[str, Any]:
                 4,
             ),
             "normalisable": normalisable,
+            "dev_similarity": _dev_similarity(prompts, dev_vocabulary, fixed),
         }
         for r, key in zip(rows, prompts, strict=True):
             answers_by_prompt[key][source.name][r["answer"].strip().lower()] += 1
@@ -60,3 +69,17 @@ def profile_sources(public: Path, facts: dict[str, Any]) -> dict[str, Any]:
         stats[name]["agreement"] = round(agree / total, 4) if total else None
     dev = sum(1 for line in (public / "dev.jsonl").read_text().splitlines() if line.strip())
     return {"sources": stats, "dev_examples": dev}
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]{3,}", text.lower()))
+
+
+def _dev_similarity(prompts: list[str], vocabulary: set[str], fixed: set[str]) -> float | None:
+    """Mean share of a prompt's words that dev questions use too (None: no words to compare)."""
+    shares = []
+    for prompt in prompts:
+        words = _words(prompt) - fixed
+        if words:
+            shares.append(len(words & vocabulary) / len(words))
+    return round(sum(shares) / len(shares), 4) if shares and vocabulary else None

@@ -224,6 +224,7 @@ def main():
         use_cpu=True,
         bf16=False,
         max_length=PLAN.get("max_length", 256),
+        gradient_checkpointing=PLAN.get("gradient_checkpointing", False),
         seed=PLAN.get("seed", 0),
         dataloader_num_workers=0,
         disable_tqdm=True,
