@@ -105,6 +105,7 @@ class VariantSummary:
     label: str
     n: int
     not_ended: int
+    valid: int  # runs that ended with a valid final submission
     normalised: Stat
     any_medal: Stat
 
@@ -113,11 +114,15 @@ def summarise(rows: Sequence[RunRow], order: Iterable[str] | None = None) -> lis
     """One line per agent variant over all its runs (every task and seed)."""
     groups = {g.group["agent"]: g for g in group_rows(rows, ["agent"])}
     labels = list(order) if order is not None else sorted(groups)
+    valid: dict[str, int] = defaultdict(int)
+    for row in rows:
+        valid[row.agent] += row.ended and row.valid_final
     return [
         VariantSummary(
             label=label,
             n=groups[label].n,
             not_ended=groups[label].not_ended,
+            valid=valid[label],
             normalised=groups[label].normalised_score,
             any_medal=groups[label].any_medal,
         )
@@ -138,11 +143,13 @@ def per_task_means(rows: Sequence[RunRow]) -> dict[str, dict[str, float]]:
     return dict(table)
 
 
+def find(summaries: Sequence[VariantSummary], label: str) -> VariantSummary | None:
+    return next((s for s in summaries if s.label == label), None)
+
+
 def mean_of(summaries: Sequence[VariantSummary], label: str) -> float | None:
-    for summary in summaries:
-        if summary.label == label:
-            return summary.normalised.mean
-    return None
+    found = find(summaries, label)
+    return found.normalised.mean if found else None
 
 
 def tasks_won(rows: Sequence[RunRow], winner: str, loser: str) -> tuple[int, int]:
@@ -176,6 +183,9 @@ def at_least(
     name = f"{high} {sign} {low} (mean normalised score)"
     if a is None or b is None:
         return Target(name, None, "no ended runs for one of them")
+    if not any(s.valid for s in summaries if s.label in (high, low)):
+        # 0 vs 0 compares nothing (e.g. every run starved of CPU): not a pass.
+        return Target(name, None, "neither made a valid final submission")
     met = a > b if strict else a >= b
     return Target(name, met, f"{a:.3f} vs {b:.3f}")
 
@@ -185,6 +195,8 @@ def win_share(rows: Sequence[RunRow], winner: str, loser: str, share: float) -> 
     name = f"{winner} beats {loser} on >= {share:.0%} of tasks"
     if compared == 0:
         return Target(name, None, "no task where both have ended runs")
+    if not any(r.ended and r.valid_final for r in rows if r.agent in (winner, loser)):
+        return Target(name, None, "neither made a valid final submission")
     return Target(name, wins / compared >= share, f"{wins} of {compared} tasks")
 
 
@@ -201,14 +213,13 @@ def _pm(stat: Stat, percent: bool = False) -> str:
 
 def summary_table(summaries: Sequence[VariantSummary]) -> str:
     lines = [
-        "| agent | runs | any medal (private) | norm. score (private) |",
-        "|---|--:|--:|--:|",
+        "| agent | runs | valid final | any medal (private) | norm. score (private) |",
+        "|---|--:|--:|--:|--:|",
     ]
     for s in summaries:
         runs = str(s.n) + (f" (+{s.not_ended} not ended)" if s.not_ended else "")
-        lines.append(
-            f"| {s.label} | {runs} | {_pm(s.any_medal, percent=True)} | {_pm(s.normalised)} |"
-        )
+        medal, score = _pm(s.any_medal, percent=True), _pm(s.normalised)
+        lines.append(f"| {s.label} | {runs} | {s.valid} | {medal} | {score} |")
     return "\n".join(lines)
 
 

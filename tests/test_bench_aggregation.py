@@ -44,7 +44,8 @@ def row(
         medal="gold" if medal else None,
         any_medal=medal,
         above_median=medal,
-        normalised_score=score if ended else None,
+        # as in sweep results: an ended run without a valid final submission scores 0
+        normalised_score=(0.0 if score is None else score) if ended else None,
         valid_submission_rate=1.0 if ended else None,
         llm_tokens=0,
         llm_cost=0.0,
@@ -94,7 +95,7 @@ def test_summary_pools_tasks_and_seeds_with_the_standard_error(bench):
     )
     assert sb.unfinished(table()[:-1], "s1") is None
     rendered = sb.summary_table(summaries)
-    assert "| gome-no-memory | 1 (+1 not ended) | 100% | 0.950 |" in rendered
+    assert "| gome-no-memory | 1 (+1 not ended) | 1 | 100% | 0.950 |" in rendered
 
 
 def test_per_task_means_and_wins_count_a_tie_as_no_win(bench):
@@ -120,6 +121,23 @@ def test_agent_targets_report_pass_and_miss_without_raising(bench):
     assert lines[1].startswith("N/A ") and "gome-no-diagnosis" in lines[1]
     assert lines[2].startswith("MISS  gome >= gome-no-memory")  # 0.633 vs 0.950
     assert lines[-1] == "MISS  gome beats flaml on >= 60% of tasks: 1 of 3 tasks"
+
+
+def test_zero_against_zero_is_not_a_pass(bench):
+    """Runs that all ended without a valid final submission (e.g. starved of CPU) compare
+    nothing: the targets say N/A, not PASS."""
+    sb, agents = bench["sweepbench"], bench["agents"]
+    rows = [row(t, a, 0, None) for t in ("t1", "t2") for a in ("gome", "greedy", "flaml")]
+    summaries = sb.summarise(rows)
+    assert [s.valid for s in summaries] == [0, 0, 0]
+    assert [s.normalised.mean for s in summaries] == [0.0, 0.0, 0.0]
+    lines = [t.line() for t in agents.targets(rows, summaries)]
+    assert lines[0] == "N/A   gome >= greedy (mean normalised score): " + (
+        "neither made a valid final submission"
+    )
+    assert lines[-1].startswith("N/A ") and lines[-1].endswith("valid final submission")
+    rows.append(row("t1", "greedy", 1, 0.2))
+    assert agents.targets(rows, sb.summarise(rows))[0].line().startswith("MISS")
 
 
 def test_crossover_targets_need_strict_leads_at_both_ends(bench):
