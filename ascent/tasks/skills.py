@@ -45,4 +45,8 @@ def skills_for(family: str) -> Skills:
         from ascent.tasks.ft.skills import FtSkills
 
         return FtSkills()
+    if family == "rl":
+        from ascent.tasks.rl.skills import RlSkills
+
+        return RlSkills()
     raise AgentError(f"no agent skills for the '{family}' family yet")
