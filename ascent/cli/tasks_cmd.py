@@ -16,6 +16,8 @@ from ascent.errors import TaskSpecError
 from ascent.tasks.prepare import prepare_task, verify_checksums
 from ascent.tasks.task import Task, load_task_dir
 
+NEEDS_DATA_TAG = "needs-data"
+
 app = typer.Typer(help="Browse, prepare and import tasks.", no_args_is_help=True)
 
 
@@ -27,6 +29,8 @@ def _task_row(task: Task) -> dict:
         "family": task.family,
         "title": spec.title,
         "type": spec.mle.task_type if spec.mle else (f"level {spec.level}" if spec.level else ""),
+        # Real-scale definitions read benchmark data the user downloads; nothing is bundled.
+        "needs_data": NEEDS_DATA_TAG in spec.tags,
         "metric": spec.metric.name,
         "higher_is_better": spec.metric.higher_is_better,
         "budget_seconds": spec.budget.wall_seconds,
@@ -61,7 +65,7 @@ def list_tasks(
         table.add_row(
             r["id"],
             r["family"],
-            r["type"],
+            f"{r['type']} · needs data" if r["needs_data"] else r["type"],
             f"{r['metric']} {arrow}",
             f"{r['budget_seconds'] // 60} min / {r['max_submissions']} subs",
             r["source"],

@@ -116,6 +116,19 @@ class FinalGrade(_Event):
     error: str | None = None
 
 
+class EnvEpisode(_Event):
+    """One episode an agent played through the environment API, when it ended."""
+
+    kind: Literal["env_episode"] = "env_episode"
+    episode_id: str
+    env: str
+    seed: int
+    steps: int
+    reward: float
+    success: bool
+    done_reason: str | None = None
+
+
 class RunEnd(_Event):
     kind: Literal["run_end"] = "run_end"
     reason: str
@@ -134,6 +147,7 @@ Event = Annotated[
     | Resources
     | ErrorEvent
     | FinalGrade
+    | EnvEpisode
     | RunEnd,
     Field(discriminator="kind"),
 ]

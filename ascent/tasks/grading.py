@@ -179,6 +179,10 @@ def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
         from ascent.tasks.ft.grading import FtGrader
 
         return FtGrader(prepared)
+    if family == "rl" and prepared.task.spec.level == 3:
+        from ascent.tasks.rl.envs.grading import EnvGrader
+
+        return EnvGrader(prepared)
     raise GraderError(f"no grader for family '{family}' yet")
 
 

@@ -144,6 +144,10 @@ def create_app(service: GradingService, token: str, rate: float = 20.0, burst: i
             return refuse("POST /select", 'bad request: send {"submission_id": ...}', 422)
         return JSONResponse(service.visible_entry(entry).model_dump(exclude={"file"}))
 
+    if service.task.family == "rl" and service.task.spec.level == 3:
+        from ascent.harness.grading.env_routes import add_env_routes
+
+        app.state.env_sessions = add_env_routes(app, service, refuse)
     return app
 
 
