@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 Artifacts = Literal["auto", "shared", "return"]
 # A Ray started here for one sweep listens on loopback only (Ray's switch for that).
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+# Ray renices its workers to 15; a cell is a whole run and, like a cell of the local pool,
+# should not yield its CPU to every other process of the machine.
+NICENESS_ENV = "RAY_worker_niceness"
 CANCEL_GRACE = 60.0
 
 
@@ -192,6 +195,7 @@ class RayExecutor:
     def start(self) -> None:
         if self.address is None:
             os.environ.setdefault(LOOPBACK_ENV, "0")
+            os.environ.setdefault(NICENESS_ENV, "0")
         try:
             import ray
         except ImportError as exc:
@@ -200,8 +204,8 @@ class RayExecutor:
             ) from exc
         if not ray.is_initialized():
             options: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
-            if self.address is None:
-                options.update(include_dashboard=False, num_cpus=self.num_cpus)
+            if self.address is None:  # a new Ray, even when one was `ray start`ed here
+                options.update(address="local", include_dashboard=False, num_cpus=self.num_cpus)
             else:
                 options["address"] = self.address
             try:
