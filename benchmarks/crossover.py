@@ -29,6 +29,7 @@ from sweepbench import (
     build_spec,
     cell_cpus,
     load_rows,
+    machine_line,
     mean_of,
     resume_sweep,
     run_sweep,
@@ -96,7 +97,7 @@ def main() -> int:
     parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
     args = parser.parse_args()
     paths = bench_paths(args.home)
-    started = time.monotonic()
+    started, load = time.monotonic(), os.getloadavg()[0]
     if args.sweep:
         sweep_id = args.sweep
     elif args.resume:
@@ -119,8 +120,11 @@ def main() -> int:
     summaries = summarise(rows, labels)
     print(
         f"\nsweep {sweep_id}: {len({r.task for r in rows})} tasks, seeds "
-        f"{sorted({r.seed for r in rows})}, {time.monotonic() - started:.0f} s\n"
+        f"{sorted({r.seed for r in rows})}"
     )
+    if not args.sweep:
+        print(f"ran for {time.monotonic() - started:.0f} s; {machine_line(load)}")
+    print()
     print(summary_table(summaries))
     print("\nmean normalised score by driver quality:\n")
     print(gap_table(summaries, QUALITIES))

@@ -87,6 +87,14 @@ def resume_sweep(paths: Paths, sweep_id: str, workers: int | None) -> SweepState
     return runner.run()
 
 
+def machine_line(load_at_start: float) -> str:
+    """Wall-clock budgets mean a loaded machine gets less done: say how loaded it was."""
+    return (
+        f"machine: {os.cpu_count()} cores; 1-minute load average {load_at_start:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end"
+    )
+
+
 def load_rows(paths: Paths, sweep_id: str) -> list[RunRow]:
     return sweep_results(paths, sweep_id, by=("agent",)).runs
 
