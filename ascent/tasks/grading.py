@@ -183,6 +183,10 @@ def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
         from ascent.tasks.rl.envs.grading import EnvGrader
 
         return EnvGrader(prepared)
+    if family == "rl":
+        from ascent.tasks.rl.grading import rl_grader
+
+        return rl_grader(prepared)
     raise GraderError(f"no grader for family '{family}' yet")
 
 

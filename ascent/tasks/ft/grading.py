@@ -61,17 +61,7 @@ class FtGrader:
             self.spec.eval_batch_size,
             self.on_progress,
         )
-        scores = []
-        for answer, example in zip(answers, examples, strict=True):
-            try:
-                value = float(self._score(answer, example))
-            except Exception as exc:
-                raise GraderError(
-                    f"score() of '{self.task.id}' raised {type(exc).__name__}: {exc}"
-                ) from exc
-            if not 0.0 <= value <= 1.0:
-                raise GraderError(f"score() of '{self.task.id}' returned {value}, outside [0, 1]")
-            scores.append(value)
+        scores = self._scores(answers, examples)
         by_category: dict[str, list[float]] = {}
         for value, example in zip(scores, examples, strict=True):
             by_category.setdefault(str(example.get("category", "all")), []).append(value)
@@ -84,6 +74,20 @@ class FtGrader:
         if not answers:
             raise InvalidSubmission("the model produced no answers")
         return Scored(mean(scores), len(examples), details, info.flags)
+
+    def _scores(self, answers: list[str], examples: list[dict]) -> list[float]:
+        return [self._score_one(a, e) for a, e in zip(answers, examples, strict=True)]
+
+    def _score_one(self, answer: str, example: dict) -> float:
+        try:
+            value = float(self._score(answer, example))
+        except Exception as exc:
+            raise GraderError(
+                f"score() of '{self.task.id}' raised {type(exc).__name__}: {exc}"
+            ) from exc
+        if not 0.0 <= value <= 1.0:
+            raise GraderError(f"score() of '{self.task.id}' returned {value}, outside [0, 1]")
+        return value
 
 
 def _matches(pattern: str, text: str) -> bool:
