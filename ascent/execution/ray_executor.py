@@ -210,7 +210,9 @@ class RayExecutor:
                 options["address"] = self.address
             try:
                 ray.init(**options)
-            except (ConnectionError, RuntimeError, ValueError) as exc:
+            except Exception as exc:  # Ray raises bare Exception too (a raylet slow to start)
+                with contextlib.suppress(Exception):
+                    ray.shutdown()  # what it started of a local instance
                 raise ConfigError(
                     f"cannot connect to Ray at {self.address or 'a new local instance'}: {exc}",
                     hint="check `ray status` on the head node, or leave out --address",
