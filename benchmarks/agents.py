@@ -78,7 +78,10 @@ def main() -> int:
         "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
     )
     parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
-    parser.add_argument("--sweep", help="Only print the tables of this finished sweep.")
+    parser.add_argument("--agents", help="Comma-separated agent labels (default: all eight).")
+    parser.add_argument(
+        "--sweep", help="Only print the tables of this sweep (several: ID,ID pools their runs)."
+    )
     parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
     args = parser.parse_args()
     paths = bench_paths(args.home)
@@ -98,7 +101,11 @@ def main() -> int:
         )
         budget = args.budget or (90.0 if args.quick else 300.0)
         name = "agents-quick" if args.quick else "agents"
-        spec = build_spec(name, tasks, VARIANTS, seeds, budget, cpus=cell_cpus())
+        chosen = args.agents.split(",") if args.agents else LABELS
+        variants = [v for v in VARIANTS if v["label"] in chosen]
+        if len(variants) != len(chosen):
+            parser.error(f"--agents: choose among {', '.join(LABELS)}")
+        spec = build_spec(name, tasks, variants, seeds, budget, cpus=cell_cpus())
         sweep_id = run_sweep(paths, spec, slots(args.parallel, cell_cpus())).sweep_id
     rows = load_rows(paths, sweep_id)
     summaries = summarise(rows, LABELS)

@@ -93,7 +93,9 @@ def main() -> int:
         "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
     )
     parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
-    parser.add_argument("--sweep", help="Only print the tables of this finished sweep.")
+    parser.add_argument(
+        "--sweep", help="Only print the tables of this sweep (several: ID,ID pools their runs)."
+    )
     parser.add_argument("--resume", help="Finish this interrupted sweep, then print.")
     args = parser.parse_args()
     paths = bench_paths(args.home)

@@ -95,8 +95,24 @@ def machine_line(load_at_start: float) -> str:
     )
 
 
-def load_rows(paths: Paths, sweep_id: str) -> list[RunRow]:
-    return sweep_results(paths, sweep_id, by=("agent",)).runs
+def load_rows(paths: Paths, sweep_ids: str) -> list[RunRow]:
+    """The runs of one sweep, or of several (`ID,ID`): a later sweep can fill cells an
+    earlier one could not finish; a cell that ended in a later sweep replaces one that did not."""
+    return merge_rows(
+        sweep_results(paths, sweep_id.strip(), by=("agent",)).runs
+        for sweep_id in sweep_ids.split(",")
+    )
+
+
+def merge_rows(batches: Iterable[Sequence[RunRow]]) -> list[RunRow]:
+    """Rows of several sweeps, one per cell: an ended run of a later sweep replaces the row
+    of an earlier one."""
+    rows: dict[str, RunRow] = {}
+    for batch in batches:
+        for row in batch:
+            if row.ended or row.cell not in rows:
+                rows[row.cell] = row
+    return list(rows.values())
 
 
 def unfinished(rows: Sequence[RunRow], sweep_id: str) -> str | None:

@@ -123,6 +123,19 @@ def test_agent_targets_report_pass_and_miss_without_raising(bench):
     assert lines[-1] == "MISS  gome beats flaml on >= 60% of tasks: 1 of 3 tasks"
 
 
+def test_a_later_sweep_fills_the_cells_an_earlier_one_did_not_finish(bench):
+    sb = bench["sweepbench"]
+    first = [row("t1", "gome", 0, 0.5), row("t1", "greedy", 0, None, ended=False)]
+    second = [row("t1", "greedy", 0, 0.25), row("t1", "random", 0, None, ended=False)]
+    merged = {r.cell: r for r in sb.merge_rows([first, second])}
+    assert sorted(merged) == ["t1/gome/0", "t1/greedy/0", "t1/random/0"]
+    assert merged["t1/greedy/0"].ended and merged["t1/greedy/0"].normalised_score == 0.25
+    assert merged["t1/gome/0"].normalised_score == 0.5
+    # a run that did not end never hides one that did
+    again = {r.cell: r for r in sb.merge_rows([second, first])}
+    assert again["t1/greedy/0"].normalised_score == 0.25
+
+
 def test_zero_against_zero_is_not_a_pass(bench):
     """Runs that all ended without a valid final submission (e.g. starved of CPU) compare
     nothing: the targets say N/A, not PASS."""
