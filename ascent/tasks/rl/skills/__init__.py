@@ -44,6 +44,10 @@ class RlSkills:
     family = "rl"
     solution_file = "train.py"
     output_name = "model"
+    # Loading a model and TRL takes minutes on a busy CPU machine: the micro-batch check gets
+    # minutes, and a full run is bounded by the run's budget rather than a fixed limit.
+    quick_timeout = 600.0
+    full_timeout = 3600.0
 
     def brief(self, workspace: Path, facts: dict[str, Any], description: str) -> TaskBrief:
         return TaskBrief(

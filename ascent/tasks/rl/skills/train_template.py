@@ -19,7 +19,8 @@ for an action taken in a state reached by online rollouts). A reward function th
 caught: the sample scores 0, the error is counted and reported, training goes on.
 
 Prints one line `ASCENT_RESULT {...}`: dev score, reward statistics, losses, what was trained.
---debug trains two steps on a micro-batch and scores four dev prompts: a fail-fast check.
+--debug trains two steps on a micro-batch and scores two dev prompts with short replies: a
+fail-fast check that every part of the route runs, not a measure of quality.
 """
 
 import argparse
@@ -139,10 +140,11 @@ def code_reward(completions, stub, entry_point, tests, **_):
     ]
 
 
-def judge_verdicts(items):
-    """Verdicts of the task's judge through the grading API: for each {instruction, reply,
-    reference}, the probability that the reply is better than the reference. The route counts
-    these queries against the task's budget. None when the route is not available."""
+def judge_verdicts(items, batch=64):
+    """Verdicts of the task's judge through the grading API (`POST /judge`): for each
+    {instruction, reply, reference}, the probability that the reply is better than the
+    reference of that training prompt. Each verdict counts against the run's judge budget.
+    None when the grading API has no judge."""
     url = os.environ.get("GRADING_SERVER_URL")
     if not url:
         return None
@@ -155,12 +157,21 @@ def judge_verdicts(items):
     else:
         client = httpx.Client(base_url=url)
     headers = {"Authorization": "Bearer " + os.environ.get("ASCENT_TOKEN", "")}
+    verdicts = []
     with client:
-        response = client.post("/judge", json={"items": items}, headers=headers, timeout=600)
-    if response.status_code in (404, 405):
-        return None
-    response.raise_for_status()
-    return [float(v) for v in response.json()["verdicts"]]
+        for start in range(0, len(items), batch):
+            asked = [
+                {"prompt": i["instruction"], "reply": i["reply"]}
+                for i in items[start : start + batch]
+            ]
+            response = client.post("/judge", json={"items": asked}, headers=headers, timeout=600)
+            if response.status_code in (404, 405) and "unknown route" in response.text:
+                return None
+            if response.status_code >= 400:
+                raise RuntimeError(f"/judge answered {response.status_code}: {response.text[:300]}")
+            for v in response.json()["verdicts"]:
+                verdicts.append(float(v["verdict"] if isinstance(v, dict) else v))
+    return verdicts
 
 
 VERDICT = judge_verdicts  # replaceable: tests and offline runs pass their own
@@ -413,7 +424,7 @@ def sft_phase(model, tokenizer, examples, debug, steps=None):
                 "prompt": chat(e["prompt"]),
                 "completion": [{"role": "assistant", "content": e["completion"]}],
             }
-            for e in (examples[:8] if debug else examples)
+            for e in (examples[:4] if debug else examples)
         ]
     )
     args = common_args(debug)
@@ -554,7 +565,8 @@ def main():
     rows = read_jsonl(os.path.join(public, "train.jsonl"))
     random.Random(PLAN.get("seed", 0)).shuffle(rows)
     rows = rows[: PLAN["max_prompts"]]
-    dev = read_jsonl(os.path.join(public, "dev.jsonl"))[: 4 if debug else PLAN["eval_limit"]]
+    dev = read_jsonl(os.path.join(public, "dev.jsonl"))[: 2 if debug else PLAN["eval_limit"]]
+    answer_tokens = min(16, TASK["max_new_tokens"]) if debug else TASK["max_new_tokens"]
     tokenizer = AutoTokenizer.from_pretrained(base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -597,7 +609,7 @@ def main():
         model, info = sft_phase(model, tokenizer, demos, debug)
         result.update(info)
     elif route == "sft_rejection":
-        pool = rows[:8] if debug else rows
+        pool = rows[:4] if debug else rows
         replies = generate(
             model,
             tokenizer,
@@ -652,7 +664,7 @@ def main():
         )
         scores = [float(r > 0) for r in returns]
     else:
-        replies = generate(model, tokenizer, [d["prompt"] for d in dev], TASK["max_new_tokens"])
+        replies = generate(model, tokenizer, [d["prompt"] for d in dev], answer_tokens)
         scores = score(replies, dev, reward_name) if dev else []
         result["misses"] = [
             {"prompt": d["prompt"][:160], "reply": r[:120]}
