@@ -213,9 +213,15 @@ class RayExecutor:
             except Exception as exc:  # Ray raises bare Exception too (a raylet slow to start)
                 with contextlib.suppress(Exception):
                     ray.shutdown()  # what it started of a local instance
+                hint = (
+                    "check `ray status` on the head node, or leave out --address"
+                    if self.address
+                    else "Ray gives its processes a few seconds to start: on a busy machine "
+                    "try again, or start it with `ray start --head` and use --address auto"
+                )
                 raise ConfigError(
                     f"cannot connect to Ray at {self.address or 'a new local instance'}: {exc}",
-                    hint="check `ray status` on the head node, or leave out --address",
+                    hint=hint,
                 ) from exc
             self._owned = True
         self._remote = ray.remote(cell_task)
