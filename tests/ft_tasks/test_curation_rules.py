@@ -8,7 +8,7 @@ import pytest
 
 from ascent.drivers.heuristic import HeuristicDriver
 from ascent.drivers.heuristic import ft as rules
-from ascent.drivers.models import DraftRequest, TaskBrief
+from ascent.drivers.models import DraftRequest, Outcome, TaskBrief
 from ascent.tasks.ft.skills import FtSkills
 from ascent.tasks.ft.skills.plan import FtPlan, apply_edit
 from ascent.tasks.rendering import plan_of
@@ -104,3 +104,14 @@ def test_the_training_script_follows_the_plans_checkpointing_choice(ft_prepared)
     assert plan_of(off.code)["gradient_checkpointing"] is False
     assert plan_of(on.code)["gradient_checkpointing"] is True
     assert 'gradient_checkpointing=PLAN.get("gradient_checkpointing", False)' in on.code
+
+
+def test_a_micro_batch_timeout_retries_the_recipe_instead_of_shrinking_it():
+    brief = _brief({})
+    timed_out = Outcome(ok=False, error="timed out", seconds=600.0, quick=True)
+    assert rules.diagnose(brief, FtPlan(), timed_out).direction == "env"
+    # A full run that runs out of time does train less.
+    full = timed_out.model_copy(update={"quick": False})
+    assert rules.diagnose(brief, FtPlan(), full).direction == "timeout"
+    [fix] = rules.changes("timeout", brief, FtPlan())
+    assert apply_edit(FtPlan(), fix.edit).max_examples == FtPlan().max_examples // 2

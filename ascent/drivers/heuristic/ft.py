@@ -130,6 +130,10 @@ def diagnose(brief: TaskBrief, plan: FtPlan | None, outcome: Outcome) -> Diagnos
 
     if not outcome.ok:
         kind, direction = classify_error(outcome.error)
+        if kind == "TIMEOUT" and outcome.quick:
+            # The micro-batch is the same few examples whatever the recipe: shrinking the recipe
+            # cannot make it faster. The machine (model loading) was slow: try it again as it is.
+            return found("the micro-batch check ran out of time (TIMEOUT)", "env", 0.0, 0.6)
         return found(f"the run failed ({kind})", direction, 0.05, 0.8, (outcome.error or "")[-300:])
     if plan is not None:
         bad = suspicious_sources(brief, plan)
