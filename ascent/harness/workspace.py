@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ascent.errors import AscentError
 from ascent.harness.sandbox import Limits
 from ascent.tasks.prepare import PreparedTask
+from ascent.tasks.rl.spec import load_judge_spec
 
 TEMPLATES = Path(__file__).with_name("templates")
 INSIDE = Path(__file__).with_name("inside")
@@ -76,7 +77,7 @@ def render_instructions(prepared: PreparedTask, facts: WorkspaceFacts) -> str:
         "data_path": f"{facts.workspace}/public",
         "output_dir": f"{facts.workspace}/output",
     }
-    if task.family == "ft":
+    if task.family == "ft" or (task.family == "rl" and (task.root / "ft.yaml").is_file()):
         ft = task.ft_spec()
         machine.update(
             {
@@ -88,6 +89,9 @@ def render_instructions(prepared: PreparedTask, facts: WorkspaceFacts) -> str:
                 "categories": ft.categories,
             }
         )
+    judge = load_judge_spec(task.root) if task.family == "rl" else None
+    if judge is not None:
+        machine.update({"judge_queries": judge.queries, "judge_max_batch": judge.max_batch})
     if submission is not None:
         machine.update(
             {
@@ -118,6 +122,7 @@ def render_instructions(prepared: PreparedTask, facts: WorkspaceFacts) -> str:
         has_medals=task.leaderboard_path is not None,
         submission=submission,
         model_task=task.family in ("ft", "rl"),
+        judge=judge,
         network=facts.network,
         facts=yaml.safe_dump(machine, sort_keys=False).strip(),
     )

@@ -148,6 +148,10 @@ def create_app(service: GradingService, token: str, rate: float = 20.0, burst: i
         from ascent.harness.grading.env_routes import add_env_routes
 
         app.state.env_sessions = add_env_routes(app, service, refuse)
+    if service.task.family == "rl" and service.task.spec.level == 2:
+        from ascent.harness.grading.judge_routes import register_judge_routes
+
+        app.state.judge_desk = register_judge_routes(app, service)
     return app
 
 

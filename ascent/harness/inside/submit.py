@@ -5,6 +5,9 @@
     ./submit --status           time and submissions left, best score so far
     ./submit --list             every submission of this run
     ./submit --select ID        choose submission ID as the final one
+    ./submit --judge FILE       level-2 RL tasks: verdicts of the judge on the replies in FILE
+                                ({"items": [{"id": ..., "reply": ...}]}; counts against the budget)
+    ./submit --judge-status     the judge's query budget: used and remaining
 
 Prints the server's JSON answer. Exit code: 0 valid, 1 invalid submission, 2 refused or error.
 Uses GRADING_SERVER_URL and ASCENT_TOKEN from the environment. Standard library only.
@@ -45,6 +48,11 @@ def main(args: list[str]) -> int:
         code, body = call("GET", "/submissions")
     elif args[0] == "--select" and len(args) == 2:
         code, body = call("POST", "/select", {"submission_id": args[1]})
+    elif args[0] == "--judge-status":
+        code, body = call("GET", "/judge")
+    elif args[0] == "--judge" and len(args) == 2:
+        with open(args[1], encoding="utf-8") as fh:
+            code, body = call("POST", "/judge", json.load(fh))
     else:
         path = os.path.abspath(args[0])
         code, body = call("POST", "/submit", {"path": path, "final": "--final" in args[1:]})
