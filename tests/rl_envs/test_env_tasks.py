@@ -22,7 +22,8 @@ def test_level_three_tasks_are_registered():
         assert tasks[task_id].spec.level == 3 and tasks[task_id].spec.base_model
 
 
-@pytest.mark.slow  # two gradings of 20 held-out episodes: over a minute on a loaded 2-core box
+@pytest.mark.slow  # two gradings of 20 held-out episodes: minutes on a loaded 2-core box
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("task_id", ["shopping", "household"])
 def test_task_runs_through_the_dojo(cli, tmp_path, monkeypatch, task_id):
     home = Paths(tmp_path / "home").ensure()

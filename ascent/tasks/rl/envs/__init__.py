@@ -1,4 +1,5 @@
-"""Online text environments of the RL family (level 3): household (TextWorld) and shopping.
+"""Online text environments of the RL family (level 3): household (TextWorld), shopping, and
+ALFWorld's own games through the `alfworld` package.
 
 `open_environment(private)` opens the environment a task prepared into its `private/` folder.
 """
@@ -20,4 +21,8 @@ def open_environment(private: Path) -> Environment:
         from ascent.tasks.rl.envs.shopping import ShoppingEnvironment
 
         return ShoppingEnvironment(config, private)
+    if config.env == "alfworld":
+        from ascent.tasks.rl.envs.alfworld import AlfworldEnvironment
+
+        return AlfworldEnvironment(config, private)
     raise EnvError(f"unknown environment '{config.env}'")
