@@ -103,6 +103,15 @@ def test_cpu_count_is_limited(make):
     assert result.output_tail.strip() == "1"
 
 
+def test_single_cpu_runs_spread_over_the_cores(make):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores")
+    sandbox = make(cpus=1)
+    probe = "import os; print(sorted(os.sched_getaffinity(0))[0])"
+    cores = {sandbox.run([PY, "-c", probe], timeout=30).output_tail.strip() for _ in range(16)}
+    assert len(cores) > 1, "every one-CPU run was pinned to the same core"
+
+
 def test_memory_bomb_is_stopped_and_reported(make):
     require_cgroups()
     sandbox = make(memory_mb=200)

@@ -31,7 +31,11 @@ def main() -> None:
     cpus = config.get("cpus")
     if cpus:
         available = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, available[: max(1, cpus)])
+        # A window of `cpus` cores starting at a random core, so that runs side by side (a
+        # sweep's cells) spread over the machine instead of all landing on the first cores.
+        want = min(max(1, cpus), len(available))
+        start = int.from_bytes(os.urandom(2), "little") % len(available)
+        os.sched_setaffinity(0, [available[(start + i) % len(available)] for i in range(want)])
     argv = config["argv"]
     os.execvpe(argv[0], argv, os.environ)
 
