@@ -1,0 +1,44 @@
+"""FT-Agent with the heuristic driver lifts SmolLM2-135M-Instruct above its untuned baseline on
+the held-out (private) test split, task by task: a real LoRA fine-tune on CPU through the dojo
+(sandbox, grading service, final grade). About a quarter of an hour a task on two cores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ascent.tasks.registry import Registry
+
+# Tasks where one short fine-tune of the 135M model beats the base model.
+LIFT_TASKS = ["chem-element-counts", "patent-classification", "protocol-ordering"]
+RECIPE = '{"max_examples": 320, "epochs": 1, "eval_limit": 20}'
+
+
+@pytest.mark.model
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("task_id", LIFT_TASKS)
+def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, task_id):
+    baseline = Registry(plugins=False).get(task_id).spec.baseline
+    assert baseline is not None, f"{task_id} has no recorded baseline"
+    result = cli(
+        "run",
+        "--task",
+        task_id,
+        "--agent",
+        "ftagent",
+        "--driver",
+        "heuristic",
+        "--max-steps",
+        "0",
+        "--budget",
+        "40m",
+        "--option",
+        f"recipe={RECIPE}",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    state = json.loads(result.stdout)
+    final = state["final"]
+    assert state["status"] == "finished" and final["valid"], final
+    assert final["score"] > baseline, (task_id, baseline, final["score"])
