@@ -115,7 +115,7 @@ def run_route(
     out = workspace / "output" / "model"
     argv = skills.command(str(script), str(out), quick=debug)
     done = subprocess.run(
-        argv, capture_output=True, text=True, env=variables, cwd=workspace, timeout=280
+        argv, capture_output=True, text=True, env=variables, cwd=workspace, timeout=840
     )
     text = done.stdout + done.stderr
     return skills.outcome(done.returncode, text, 0.0, debug), text

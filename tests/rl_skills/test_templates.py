@@ -160,6 +160,7 @@ def test_online_rollouts_record_states_and_returns(monkeypatch):
 # -- real training -------------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)
 def test_grpo_trains_through_a_reward_that_raises(tmp_path, tiny_model):
     """Training answers that are not numbers make the rule reward raise on every sample: GRPO
     still runs its steps, the errors are counted, and a model is saved."""
@@ -172,6 +173,7 @@ def test_grpo_trains_through_a_reward_that_raises(tmp_path, tiny_model):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a loaded machine takes minutes to import TRL
 def test_sft_on_demonstrations(tmp_path, tiny_model):
     make_public(tmp_path, arithmetic_rows(8), arithmetic_rows(3))
     outcome, log = run_route(tmp_path, tiny_model, {"route": "sft", "method": "full"})
@@ -181,6 +183,7 @@ def test_sft_on_demonstrations(tmp_path, tiny_model):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a loaded machine takes minutes to import TRL
 def test_rejection_sampling_falls_back_to_demonstrations(tmp_path, tiny_model):
     make_public(tmp_path, arithmetic_rows(6), arithmetic_rows(3))
     outcome, log = run_route(tmp_path, tiny_model, {"route": "sft_rejection"})
@@ -191,6 +194,7 @@ def test_rejection_sampling_falls_back_to_demonstrations(tmp_path, tiny_model):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a loaded machine takes minutes to import TRL
 def test_grpo_with_unit_test_reward(tmp_path, tiny_model):
     make_public(tmp_path, code_rows(4), code_rows(2))
     outcome, log = run_route(tmp_path, tiny_model, {"route": "grpo", "num_generations": 2})
@@ -224,6 +228,7 @@ class _Judge(BaseHTTPRequestHandler):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a loaded machine takes minutes to import TRL
 def test_dpo_from_judge_verdicts(tmp_path, tiny_model):
     make_public(tmp_path, judge_rows(6), judge_rows(2))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Judge)
@@ -244,6 +249,7 @@ def test_dpo_from_judge_verdicts(tmp_path, tiny_model):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a loaded machine takes minutes to import TRL
 def test_warm_up_then_grpo_on_online_rollouts(tmp_path, tiny_model):
     root = make_public(tmp_path, [], [])
     write_jsonl(
