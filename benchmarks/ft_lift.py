@@ -5,7 +5,7 @@ Each task is one `ascent run` (its own budget, the sandbox, the grading service)
 the one recorded in the task's `task.yaml` (`ascent tasks baseline ID --write`), or measured
 now with `--measure-baseline`. Prints baseline, score after fine-tuning and the lift per task.
 
-    python benchmarks/ft_lift.py [--tasks chem-element-counts,finance-calc,...] [--budget 25m]
+    python benchmarks/ft_lift.py [--tasks chem-element-counts,patent-classification,...] [--budget 60m]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def run_task(task_id: str, budget: str, home: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(TASKS))
-    parser.add_argument("--budget", default="40m")
+    parser.add_argument("--budget", default="60m")
     parser.add_argument("--measure-baseline", action="store_true")
     args = parser.parse_args()
     home = Path(os.environ.get("ASCENT_HOME", "~/.ascent")).expanduser()

@@ -1,6 +1,7 @@
 """FT-Agent with the heuristic driver lifts SmolLM2-135M-Instruct above its untuned baseline on
 the held-out (private) test split, task by task: a real LoRA fine-tune on CPU through the dojo
-(sandbox, grading service, final grade). About a quarter of an hour a task on two cores."""
+(sandbox, grading service, final grade). About a quarter of an hour a task on two idle cores,
+much longer on a busy machine."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ RECIPE = '{"max_examples": 320, "epochs": 1, "eval_limit": 20}'
 
 
 @pytest.mark.model
-@pytest.mark.timeout(3600)
+@pytest.mark.timeout(5400)
 @pytest.mark.parametrize("task_id", LIFT_TASKS)
 def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, task_id):
     baseline = Registry(plugins=False).get(task_id).spec.baseline
@@ -32,7 +33,7 @@ def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, task_id):
         "--max-steps",
         "0",
         "--budget",
-        "40m",
+        "60m",
         "--option",
         f"recipe={RECIPE}",
         "--json",
