@@ -43,17 +43,21 @@ def lay_out(run_dir: Path, prepared: PreparedTask, facts: WorkspaceFacts) -> Pat
     workspace = run_dir / "workspace"
     if workspace.exists():
         raise AscentError(f"workspace {workspace} exists already; a run never reuses one")
-    workspace.mkdir(parents=True)
-    shutil.copytree(prepared.public, workspace / "public", symlinks=False)
-    (workspace / "output").mkdir()
-    (workspace / ".home").mkdir()
-    (workspace / "description.md").write_text(prepared.task.description(), encoding="utf-8")
-    (workspace / "INSTRUCTIONS.md").write_text(
-        render_instructions(prepared, facts), encoding="utf-8"
-    )
-    submit = workspace / "submit"
+    # Laid out beside its final place and renamed at the end: a lay-out that fails or is killed
+    # halfway leaves no workspace, so a resume lays it out again instead of using a broken one.
+    partial = run_dir / "workspace.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    shutil.copytree(prepared.public, partial / "public", symlinks=False)
+    (partial / "output").mkdir()
+    (partial / ".home").mkdir()
+    (partial / "description.md").write_text(prepared.task.description(), encoding="utf-8")
+    (partial / "INSTRUCTIONS.md").write_text(render_instructions(prepared, facts), encoding="utf-8")
+    submit = partial / "submit"
     shutil.copyfile(INSIDE / "submit.py", submit)
     submit.chmod(0o755)
+    partial.rename(workspace)
     return workspace
 
 
