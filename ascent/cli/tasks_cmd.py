@@ -231,7 +231,7 @@ def baseline(
     write: bool = typer.Option(False, "--write", help="Record it as `baseline` in task.yaml."),
 ) -> None:
     """Measure the untuned base model on the held-out examples (what fine-tuning must beat)."""
-    from ascent.tasks.ft.grading import FtGrader
+    from ascent.tasks.grading import family_grader
 
     ctx = state()
     task = ctx.registry.get(task_id)
@@ -239,13 +239,13 @@ def baseline(
         raise TaskSpecError(f"task '{task_id}' has no base model to measure")
     prepared = prepare_task(task, ctx.paths, ctx.store)
     with console.status(f"evaluating {task.spec.base_model} on {task_id} ({split})"):
-        scored = FtGrader(prepared).baseline(split)
-    console.print(
-        f"{task_id}: {task.spec.metric.name} = {scored.score:.4f} on {scored.n_rows} {split} "
-        f"examples · well-formed {scored.details.get('well_formed')} · "
-        f"by category {scored.details.get('categories')}",
-        highlight=False,
-    )
+        grader = family_grader(prepared)  # rule, judge or environment: the task's own grader
+        scored = grader.score(grader.base, split, measure_base=True)
+    facts = [f"{task_id}: {task.spec.metric.name} = {scored.score:.4f} on {scored.n_rows} {split}"]
+    for key in ("well_formed", "malformed_actions", "categories"):
+        if key in scored.details:
+            facts.append(f"{key.replace('_', ' ')} {scored.details[key]}")
+    console.print(" · ".join(facts), highlight=False)
     if write:
         path = task.root / "task.yaml"
         lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("baseline:")]

@@ -78,7 +78,7 @@ class Grader:
                 raise GraderError(
                     f"the prepared data of '{self.task.id}' changed on disk; prepare it again"
                 )
-            self._family = _family_grader(prepared)
+            self._family = family_grader(prepared)
         except GraderError as exc:
             self._setup_error = exc
         except Exception as exc:  # a broken grade.py must not look like a bad submission
@@ -169,7 +169,8 @@ class _FamilyGrader(Protocol):
     def score(self, submission: Path, split: str) -> Scored | tuple[float, int]: ...
 
 
-def _family_grader(prepared: PreparedTask) -> _FamilyGrader:
+def family_grader(prepared: PreparedTask) -> _FamilyGrader:
+    """The grader of the task's family (and, for RL, of its level)."""
     family = prepared.task.family
     if family == "mle":
         from ascent.tasks.mle.grading import MleGrader

@@ -4,12 +4,14 @@ clear invalid submission; copies of the base model are flagged."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
 
 from ascent.tasks.ft.models import TINY, ensure_base_model
 from ascent.tasks.grading import Grader
+from tests.ft.conftest import TOY
 
 
 def adapter_of(base, target, train: bool):
@@ -130,3 +132,22 @@ def test_base_models_are_built_once(ft_home):
     stamp = (first / "model.safetensors").stat().st_mtime_ns
     assert ensure_base_model(TINY, ft_home) == first
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_baseline_command_measures_the_base_model_and_writes_it(cli, home, tmp_path):
+    task_dir = tmp_path / "toy-ft"
+    shutil.copytree(TOY, task_dir)
+    before = (task_dir / "task.yaml").read_text()
+    result = cli("--task-dir", task_dir, "tasks", "baseline", "toy-ft", "--write")
+    assert result.exit_code == 0, result.stderr
+    assert "toy-ft: exact_match = " in result.stdout and "categories" in result.stdout
+    written = (task_dir / "task.yaml").read_text()
+    assert written.startswith(before.rstrip("\n"))
+    value = float(written.strip().splitlines()[-1].removeprefix("baseline: "))
+    assert 0.0 <= value <= 1.0
+
+
+def test_baseline_command_refuses_a_task_without_a_base_model(cli, home):
+    result = cli("tasks", "baseline", "penguin-species")
+    assert result.exit_code != 0
+    assert "no base model" in result.stderr
