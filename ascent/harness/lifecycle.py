@@ -68,6 +68,9 @@ from ascent.tasks.registry import Registry
 log = logging.getLogger(__name__)
 
 ENDED = ("finished", "failed", "sandbox_error")
+# How long the end of a run waits for gradings of submissions made before its deadline (a
+# fine-tuned model can take minutes to evaluate on a busy machine).
+SETTLE_SECONDS = 1800.0
 
 
 def create_run(paths: Paths, store: Store, options: RunOptions) -> RunState:
@@ -271,6 +274,7 @@ def execute_run(
 
 def _finish(segment: Segment_, store: Store, reason: str) -> RunState:
     state, service, recorder = segment.state, segment.service, segment.recorder
+    service.settle(SETTLE_SECONDS)
     chosen = service.chosen()
     if chosen is None:
         final = FinalResult(submission_id=None, valid=False, error="no valid submission")

@@ -156,6 +156,32 @@ def test_sandbox_killed_mid_run_is_a_sandbox_error(backend, home, tmp_path):
     store.close()
 
 
+def test_a_submission_still_grading_when_the_run_ends_is_graded_and_counts(home, tmp_path):
+    """The agent submits without waiting and exits at once, while the (slow) grading goes on:
+    the run waits for it, and the submission is the run's final one."""
+    agent = _attacker(tmp_path, "submit_async_then_exit")
+    store = Store(home.db)
+    state = create_run(
+        home,
+        store,
+        RunOptions(
+            task_id="slow-grade",
+            agent="attacker-submit-async-then-exit",
+            agent_dirs=[str(agent)],
+            task_dirs=[str(FIXTURES / "tasks" / "slow-grade")],
+            budget_seconds=120,
+        ),
+    )
+    final = execute_run(home, store, state.run_id)
+    run_dir = home.runs / state.run_id
+    found = json.loads((run_dir / "workspace" / "output" / "attack.json").read_text())
+    assert found["async_status"] == "pending"  # the answer came before the grading ended
+    assert [(e.submission_id, e.status) for e in Ledger(run_dir).entries()] == [("s0001", "ok")]
+    assert final.status == "finished" and final.final is not None
+    assert final.final.submission_id == "s0001" and final.final.valid
+    store.close()
+
+
 def test_grader_that_raises_or_lost_answers_is_a_grader_error(tmp_path, home):
     """Catalogue 25: never a score, never valid."""
     raising = write_task(

@@ -274,6 +274,11 @@ def case_submit_then_wait():
     http("POST", "/submit", {"path": str(sample_copy("slow.csv"))})
 
 
+def case_submit_async_then_exit():
+    _code, body = http("POST", "/submit", {"path": str(sample_copy("late.csv")), "wait": False})
+    found["async_status"] = body.get("status")
+
+
 def main():
     try:
         globals()["case_" + sys.argv[1]]()
