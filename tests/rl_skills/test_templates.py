@@ -90,6 +90,25 @@ def test_rewards_follow_the_task_rules():
     assert scores[0] == 1.0 and scores[1] == pytest.approx(1 / 3) and scores[2] == 0.0
 
 
+def test_code_reward_reads_humaneval_style_check_programs():
+    t = load_template()
+    stub = 'def add(a, b):\n    """Sum of a and b."""\n'
+    tests = (
+        "METADATA = {}\n\n\n"
+        "def check(candidate):\n"
+        "    assert candidate(1, 2) == 3\n"
+        "    for a in range(3):\n"
+        "        assert candidate(a, 0) == a\n"
+        "    assert candidate(-1, 1) == 0\n"
+    )
+    right = "```python\ndef add(a, b):\n    return a + b\n```"
+    wrong_sign = "```python\ndef add(a, b):\n    return a + b if a >= 0 else 5\n```"
+    scores = t.code_reward([right, wrong_sign, "no code"], [stub] * 3, ["add"] * 3, [tests] * 3)
+    assert scores[0] == 1.0
+    assert scores[1] == pytest.approx(2 / 3)
+    assert scores[2] == 0.0
+
+
 def test_a_raising_reward_is_counted_not_fatal():
     t = load_template()
 

@@ -24,6 +24,7 @@ fail-fast check that every part of the route runs, not a measure of quality.
 """
 
 import argparse
+import ast
 import importlib
 import json
 import math
@@ -33,6 +34,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 
@@ -106,17 +108,45 @@ def program(stub, reply, entry_point):
     return stub + code
 
 
-def run_tests(source, tests, timeout=5.0):
-    """Share of `assert` lines passed; the program runs in its own process."""
-    tests = tests if isinstance(tests, list) else [t for t in tests.splitlines() if t.strip()]
-    if not tests:
+def test_steps(tests, entry_point):
+    """(setup, checks) of a test program: each top-level statement holding an `assert` is a
+    check, the others (imports, helpers) are setup. HumanEval-style `def check(candidate)`: the
+    statements of its body are the checks, with `candidate` bound to the entry point."""
+    if isinstance(tests, list):
+        return [], tests
+    body = ast.parse(tests).body
+    check = next((s for s in body if isinstance(s, ast.FunctionDef) and s.name == "check"), None)
+    setup = []
+    if check is not None:
+        arg = check.args.args[0].arg if check.args.args else "candidate"
+        setup = [ast.unparse(s) for s in body if s is not check and "check(" not in ast.unparse(s)]
+        setup.append(f"{arg} = {entry_point}")
+        body = check.body
+    checks = []
+    for stmt in body:
+        has_assert = any(isinstance(n, ast.Assert) for n in ast.walk(stmt))
+        (checks if has_assert else setup).append(ast.unparse(stmt))
+    return setup, checks
+
+
+def run_tests(source, tests, entry_point="", timeout=5.0):
+    """Share of the checks passed; the program runs in its own process."""
+    try:
+        setup, checks = test_steps(tests, entry_point)
+    except SyntaxError:
         return 0.0
+    if not checks:
+        return 0.0
+
+    def guarded(statement, counted):
+        inner = textwrap.indent(statement, "    ")
+        tail = "\n    _passed += 1" if counted else ""
+        return f"try:\n{inner}{tail}\nexcept BaseException:\n    pass"
+
     harness = "\n".join(
         [source, "_passed = 0"]
-        + [
-            f"try:\n    {t.strip()}\n    _passed += 1\nexcept BaseException:\n    pass"
-            for t in tests
-        ]
+        + [guarded(t, False) for t in setup]
+        + [guarded(t, True) for t in checks]
         + ["print('PASSED', _passed)"]
     )
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
@@ -126,7 +156,7 @@ def run_tests(source, tests, timeout=5.0):
             [sys.executable, fh.name], capture_output=True, text=True, timeout=timeout
         )
         found = re.findall(r"^PASSED (\d+)$", done.stdout, re.M)
-        return int(found[-1]) / len(tests) if found else 0.0
+        return int(found[-1]) / len(checks) if found else 0.0
     except subprocess.TimeoutExpired:
         return 0.0
     finally:
@@ -135,7 +165,7 @@ def run_tests(source, tests, timeout=5.0):
 
 def code_reward(completions, stub, entry_point, tests, **_):
     return [
-        run_tests(program(s, text_of(c), e), t)
+        run_tests(program(s, text_of(c), e), t, e)
         for c, s, e, t in zip(completions, stub, entry_point, tests, strict=True)
     ]
 
