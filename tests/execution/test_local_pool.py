@@ -95,7 +95,9 @@ def test_child_killed_mid_run_is_retried_without_duplicates(home):
 def test_sweep_process_killed_resumed_cancelled_resumed(home):
     """kill -9 of `ascent sweep`, then `ascent sweep resume`, Ctrl-C of that, then resume
     again: every run continues where it was, nothing is lost or counted twice."""
-    sleeps = "60,60"  # the agent waits after its submission in segments 1 and 2
+    sleeps = (
+        "60,240"  # the agent waits after its submission in segments 1 and 2 (Ctrl-C lands in 2)
+    )
     head = _sweep_process(home, [*sweep_flags(0, 1), "--workers", "2"], sleeps)
     try:
         sweep = _wait_submissions(home, 1)

@@ -132,13 +132,18 @@ def test_sandbox_killed_mid_run_is_a_sandbox_error(backend, home, tmp_path):
     )
     me = psutil.Process()
 
+    def sandbox_top(child: psutil.Process) -> bool:
+        try:  # short-lived children (git snapshots) may be gone by now
+            command = " ".join(child.cmdline()[:4])
+            name = child.name()
+        except psutil.Error:
+            return False
+        # The process backend's launcher execs the in-sandbox init at once: match either.
+        return "launcher.py" in command or "init.py" in command or name in ("bwrap", "env")
+
     def kill_the_sandbox() -> None:
-        for _ in range(200):
-            launched = [
-                c
-                for c in me.children()
-                if "launcher.py" in " ".join(c.cmdline()[:4]) or c.name() in ("bwrap", "env")
-            ]
+        for _ in range(1200):  # up to 2 minutes: preparing the task comes first
+            launched = [c for c in me.children() if sandbox_top(c)]
             if launched:
                 time.sleep(1.0)
                 launched[0].kill()
