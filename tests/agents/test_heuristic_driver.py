@@ -105,11 +105,13 @@ def test_low_quality_misdiagnoses_and_writes_bugs_that_debug_repairs(brief_of):
     outcome = dict(valid_score=60.0, train_score=20.0, valid_std=2.0)
     assert _diagnose(good, brief, solution, **outcome).direction == "regularize"
     assert _diagnose(weak, brief, solution, **outcome).direction != "regularize"
-    hypothesis = good.propose(
+    proposals = good.propose(
         ProposeRequest(
             brief=brief, solution=solution, outcome=Outcome(ok=True, **outcome), diagnosis=None
         )
-    )[0]
+    )
+    # An ensemble is built by the agent from several solutions, not by editing one.
+    hypothesis = next(h for h in proposals if not h.edit.get("ensemble"))
     buggy = weak.implement(ImplementRequest(brief=brief, solution=solution, hypothesis=hypothesis))
     clean = good.implement(ImplementRequest(brief=brief, solution=solution, hypothesis=hypothesis))
     assert buggy.code != clean.code and any(new in buggy.code for _, new in BUGS)

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from ascent.execution.state import SweepFolder
 from ascent.store import Store
 from tests.execution.conftest import (
@@ -92,6 +94,7 @@ def test_child_killed_mid_run_is_retried_without_duplicates(home):
     assert [e.submission_id for e in events if e.kind == "submission"] == ["s0001", "s0002"]
 
 
+@pytest.mark.slow  # timing-sensitive: the Ctrl-C must land while a cell still sleeps
 def test_sweep_process_killed_resumed_cancelled_resumed(home):
     """kill -9 of `ascent sweep`, then `ascent sweep resume`, Ctrl-C of that, then resume
     again: every run continues where it was, nothing is lost or counted twice."""
