@@ -24,6 +24,7 @@ import time
 
 from sweepbench import (
     Target,
+    add_sweep_arguments,
     at_least,
     bench_paths,
     build_spec,
@@ -70,14 +71,7 @@ def targets(rows, summaries) -> list[Target]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 tasks, 1 seed, 90 s runs.")
-    parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
-    parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
-    parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
-    parser.add_argument(
-        "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
-    )
-    parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
+    add_sweep_arguments(parser)
     parser.add_argument("--agents", help="Comma-separated agent labels (default: all eight).")
     parser.add_argument(
         "--sweep", help="Only print the tables of this sweep (several: ID,ID pools their runs)."

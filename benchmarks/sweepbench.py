@@ -8,6 +8,7 @@ earlier sweep again), and judge targets with `compare`: per variant over all run
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 from collections import defaultdict
@@ -21,6 +22,18 @@ from ascent.execution.spec import SweepSpec, validate_spec
 from ascent.execution.state import SweepState
 
 DEFAULT_HOME = "/tmp/ascent-bench-home"
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every sweep benchmark takes: the grid, the budget, parallelism and where runs go."""
+    parser.add_argument("--quick", action="store_true", help="2 tasks, 1 seed, 90 s runs.")
+    parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
+    parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
+    parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
+    parser.add_argument(
+        "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
+    )
+    parser.add_argument("--home", help="ascent home for the runs ($ASCENT_HOME).")
 
 
 def bench_paths(home: str | None) -> Paths:
