@@ -1,6 +1,7 @@
 """Both sandbox backends: limits, deadlines that kill whole trees, output hygiene."""
 
 import os
+import subprocess
 import time
 
 import psutil
@@ -110,6 +111,39 @@ def test_single_cpu_runs_spread_over_the_cores(make):
     probe = "import os; print(sorted(os.sched_getaffinity(0))[0])"
     cores = {sandbox.run([PY, "-c", probe], timeout=30).output_tail.strip() for _ in range(16)}
     assert len(cores) > 1, "every one-CPU run was pinned to the same core"
+
+
+def test_runs_side_by_side_get_cores_of_their_own(make, tmp_path, monkeypatch):
+    """As many one-CPU runs as cores, running at once, are pinned to distinct cores."""
+    from ascent.harness.sandbox import base
+
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        pytest.skip("needs two cores")
+    monkeypatch.setattr(base, "CPU_CLAIMS", tmp_path / "claims")
+    sandbox = make(cpus=1)
+    probe = "import os, sys, time; print(sorted(os.sched_getaffinity(0))[0], flush=True); time.sleep(60)"
+    processes = [sandbox.start([PY, "-c", probe]) for _ in available]
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(p.sink.tail().strip() for p in processes):
+            time.sleep(0.1)
+        cores = [p.sink.tail().strip() for p in processes]
+    finally:
+        sandbox.kill_all("test over")
+    assert sorted(cores) == [str(core) for core in available]
+
+
+def test_claims_of_ended_sandboxes_are_dropped(tmp_path):
+    from ascent.harness.sandbox.launcher import claim_cores
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    (tmp_path / str(ended.pid)).write_text("0")
+    (tmp_path / str(os.getpid())).write_text("1")  # a live process holds core 1
+    assert claim_cores([0, 1], 1, str(tmp_path)) == [0]
+    assert not (tmp_path / str(ended.pid)).exists()
+    assert (tmp_path / str(os.getpid())).read_text() == "0"  # this process's own claim
 
 
 def test_memory_bomb_is_stopped_and_reported(make):

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 Network = Literal["none", "llm-only", "full"]
 LAUNCHER = Path(__file__).with_name("launcher.py")
+# Where launchers record the cores their sandboxes are pinned to (one machine, one user).
+CPU_CLAIMS = Path(tempfile.gettempdir()) / f"ascent-cpu-claims-{os.getuid()}"
 OUTPUT_CAP_BYTES = 20 * 1024 * 1024
 TAIL_BYTES = 4000
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -238,6 +241,7 @@ class Sandbox(ABC):
             "rlimits": self.rlimits(),
             "cgroup_procs": cgroup.procs_files() if cgroup else [],
             "cpus": self.spec.limits.cpus,
+            "cpu_claims": str(CPU_CLAIMS),
             "die_with_parent": True,
             "parent_pid": os.getpid(),
         }
