@@ -160,6 +160,26 @@ class CountdownEnv:
         return f"{self.left} to go.", float(done), done
 
 
+def test_demonstrations_from_rows_and_recorded_expert_episodes():
+    """An environment task's demonstrations.jsonl holds whole expert episodes: each step is one
+    (prompt, action) pair; rows with a worked reply count once; rows without a reply do not."""
+    t = load_template()
+    episode = {
+        "env": "household",
+        "seed": 1,
+        "steps": [
+            {"prompt": "Goal: g\nValid actions: go east", "action": "go east", "reward": 0.0},
+            {"prompt": "Goal: g\nValid actions: take mug", "action": "take mug", "reward": 1.0},
+        ],
+    }
+    rows = [episode, {"prompt": "2 + 2?", "solution": "4"}, {"prompt": "no reply", "answer": "1"}]
+    assert t.demonstration_pairs(rows) == [
+        {"prompt": "Goal: g\nValid actions: go east", "completion": "go east"},
+        {"prompt": "Goal: g\nValid actions: take mug", "completion": "take mug"},
+        {"prompt": "2 + 2?", "completion": "4"},
+    ]
+
+
 def test_online_rollouts_record_states_and_returns(monkeypatch):
     t = load_template()
     monkeypatch.setenv("ASCENT_RL_ENV", f"{__name__}:CountdownEnv")

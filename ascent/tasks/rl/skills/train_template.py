@@ -59,6 +59,23 @@ def demonstration(row):
     return None
 
 
+def demonstration_pairs(rows):
+    """{prompt, completion} pairs: rows with an expert reply, and recorded expert episodes
+    (`steps` with prompt and action, as an environment task's demonstrations.jsonl holds them),
+    one pair a step."""
+    pairs = []
+    for row in rows:
+        if isinstance(row.get("steps"), list):
+            pairs += [
+                {"prompt": s["prompt"], "completion": s["action"]}
+                for s in row["steps"]
+                if isinstance(s, dict) and s.get("prompt") and s.get("action")
+            ]
+        elif row.get("prompt") and demonstration(row):
+            pairs.append({"prompt": row["prompt"], "completion": demonstration(row)})
+    return pairs
+
+
 # -- rewards --------------------------------------------------------------------------------------
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?(?![\w])")
@@ -617,9 +634,7 @@ def main():
         )
     result = {"route": route, "reward": reward_name}
     expert = rows + read_jsonl(os.path.join(public, "demonstrations.jsonl"))
-    demos = [
-        {"prompt": r["prompt"], "completion": demonstration(r)} for r in expert if demonstration(r)
-    ]
+    demos = demonstration_pairs(expert)
     if reward_name == "env" and route in ("grpo", "sft_then_grpo"):
         # The prompts of GRPO are states visited by online rollouts of the current policy.
         def policy(prompts):
