@@ -203,3 +203,35 @@ def test_bwrap_hides_host_files_and_network(kind, tmp_path):
         assert max(pids) < 10  # its own pid namespace
     finally:
         sandbox.close()
+
+
+NICED_SANDBOX = """
+import os, sys
+from pathlib import Path
+from ascent.harness.sandbox import Limits, SandboxSpec, make_sandbox
+os.nice(int(sys.argv[1]))
+spec = SandboxSpec(name=sys.argv[2], workspace=Path(sys.argv[3]), env={"PATH": "/usr/bin:/bin"},
+                   limits=Limits(cpus=1))
+sandbox = make_sandbox("process", spec)
+try:
+    print((sandbox.cgroup.dirs["cpu"] / "cpu.shares").read_text().strip())
+finally:
+    sandbox.close()
+"""
+
+
+@pytest.mark.parametrize(("niceness", "shares"), [(0, 1024), (10, 110), (19, 15)])
+def test_a_sandbox_started_by_a_niced_process_keeps_its_low_cpu_weight(tmp_path, niceness, shares):
+    """A control group is scheduled as one entity: its weight must carry the niceness, or a
+    `nice ascent ...` run would take the CPU from everything else on the machine."""
+    require_cgroups()
+    from ascent.harness.sandbox.cgroups import ROOT
+
+    if not (ROOT / "cpu" / "cgroup.procs").exists():
+        pytest.skip("no cpu controller here")
+    tmp_path.joinpath("ws").mkdir()
+    name = f"test-nice-{tmp_path.name}-{niceness}"
+    args = [PY, "-c", NICED_SANDBOX, str(niceness), name, str(tmp_path / "ws")]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) == shares

@@ -32,6 +32,16 @@ def available() -> bool:
     return True
 
 
+def shares_for_niceness(niceness: int | None = None) -> int:
+    """The CPU weight of a group whose processes should be as polite as `niceness` (this
+    process's by default). A control group is scheduled as one entity, so without this a
+    sandbox started by `nice ascent ...` would compete at full weight; the scale follows the
+    kernel's, about 1.25x per nice level (nice 0 -> 1024, nice 19 -> 15)."""
+    if niceness is None:
+        niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    return max(2, round(1024 / 1.25**niceness))
+
+
 @dataclass
 class CgroupSet:
     """The same relative group in several v1 controllers."""
@@ -77,6 +87,8 @@ class CgroupSet:
             period = 100_000
             self._write("cpu", "cpu.cfs_period_us", str(period), required=False)
             self._write("cpu", "cpu.cfs_quota_us", str(int(cpus * period)), required=False)
+        if "cpu" in self.dirs:
+            self._write("cpu", "cpu.shares", str(shares_for_niceness()), required=False)
 
     def procs_files(self) -> list[str]:
         """The `cgroup.procs` files a new process writes its pid into."""
