@@ -11,7 +11,7 @@
    without any executor. For Ray the second such sweep is measured: the first starts Ray's
    workers, which then stay up as on a running cluster.
 
-    python benchmarks/sweep.py [--runs 8] [--iterations 4000] [--trivial 4]
+    python benchmarks/sweep.py [--runs 8] [--iterations 16000] [--trivial 4]
 """
 
 from __future__ import annotations
@@ -156,7 +156,9 @@ def ratio_row(label: str, wall: float | None, serial: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8, help="CPU-bound runs per sweep.")
-    parser.add_argument("--iterations", type=int, default=4000, help="Work of each run.")
+    parser.add_argument(
+        "--iterations", type=int, default=16000, help="Work of each run (~10 s of a core)."
+    )
     parser.add_argument("--trivial", type=int, default=4, help="Trivial runs for the overhead.")
     args = parser.parse_args()
     import ray
@@ -183,9 +185,10 @@ def main() -> None:
                 walls[ex], _ = run_sweep(paths, store, agents, "cpu", args.runs, ex)
             ray_start = start_ray()
             if ray_start is not None:
-                # A first sweep starts Ray's workers and their fork servers, which stay up
-                # for the next sweeps (as on a running cluster): the second one is measured.
-                run_sweep(paths, store, agents, "noop", args.trivial, "ray", cpus=CPUS)
+                # A first sweep of one-CPU runs side by side starts as many Ray workers as
+                # run at once, with their fork servers, which stay up for the next sweeps (as
+                # on a running cluster): the sweeps after it are measured.
+                run_sweep(paths, store, agents, "noop", 2 * CPUS, "ray", cpus=1)
                 wall, _ = run_sweep(paths, store, agents, "noop", args.trivial, "ray", cpus=CPUS)
                 trivial["ray"] = wall / args.trivial
                 walls["ray"], _ = run_sweep(paths, store, agents, "cpu", args.runs, "ray")
