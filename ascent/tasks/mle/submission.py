@@ -51,12 +51,23 @@ def read_submission(path: Path, spec: MleSpec) -> pd.DataFrame:
             f"the submission has {len(header)} columns; expected {len(spec.submission_columns) + 1}"
         )
     try:
-        # pyarrow's reader pays a thread-pool start-up that only large files win back.
-        engine = "pyarrow" if size >= PYARROW_FROM_BYTES else "c"
-        frame = pd.read_csv(io.BytesIO(data), dtype={spec.id_column: str}, engine=engine)
+        frame = _parse(data, spec.id_column, large=size >= PYARROW_FROM_BYTES)
     except (pd.errors.ParserError, ValueError, pa.ArrowException) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidSubmission(f"the submission is not a valid CSV: {first}") from None
+    return frame
+
+
+def _parse(data: bytes, id_column: str, large: bool) -> pd.DataFrame:
+    """Parse CSV bytes keeping the ids' exact text ("007" stays "007")."""
+    if large:  # pyarrow's reader pays a thread-pool start-up that only large files win back
+        return pd.read_csv(io.BytesIO(data), dtype={id_column: str}, engine="pyarrow")
+    # Asking for text ids costs the C reader as much as the whole parse; ids that are text
+    # already need no second look, numeric-looking ones are read again as text.
+    frame = pd.read_csv(io.BytesIO(data), engine="c")
+    if id_column in frame.columns and not pd.api.types.is_string_dtype(frame[id_column]):
+        text = pd.read_csv(io.BytesIO(data), engine="c", usecols=[id_column], dtype=str)
+        frame[id_column] = text[id_column].to_numpy()
     return frame
 
 
@@ -93,7 +104,6 @@ def validate_submission(frame: pd.DataFrame, sample: SampleIds, spec: MleSpec) -
     """Check a parsed submission against the sample ids; return it typed, in sample order."""
     expected = [spec.id_column, *spec.submission_columns]
     _check_columns(list(frame.columns), expected)
-    frame = frame[expected].copy()
     if frame[spec.id_column].isna().any():
         raise InvalidSubmission(f"the id column '{spec.id_column}' has empty values")
     if len(frame) != len(sample.ids):
@@ -102,6 +112,8 @@ def validate_submission(frame: pd.DataFrame, sample: SampleIds, spec: MleSpec) -
             f"(one per id in test.csv, as in sample_submission.csv)"
         )
     ids = clean_ids(frame[spec.id_column])
+    if same_ids(ids, sample.ids):  # the usual case: the sample's ids, in its order
+        return _typed_frame(frame, sample.ids, spec)
     positions = sample.locate(ids)
     known = positions[positions >= 0]
     counts = np.bincount(known, minlength=len(sample.ids))
@@ -116,18 +128,23 @@ def validate_submission(frame: pd.DataFrame, sample: SampleIds, spec: MleSpec) -
             f"{len(unknown)} ids are not in test.csv, e.g. {_examples(unknown)}; "
             "use the ids of sample_submission.csv"
         )
-    frame[spec.id_column] = ids
-    for column in spec.submission_columns:
-        frame[column] = _typed_column(frame[column], column, spec)
-    if spec.prediction == "probability" and len(spec.submission_columns) > 1:
-        sums = frame[spec.submission_columns].sum(axis=1)
-        if (sums <= 0).any():
-            raise InvalidSubmission("some rows have probabilities that sum to 0")
-    if (positions == np.arange(len(positions))).all():
-        return frame.reset_index(drop=True)
     order = np.empty(len(ids), dtype=np.int64)
     order[positions] = np.arange(len(ids))
-    return frame.iloc[order].reset_index(drop=True)
+    return _typed_frame(frame.iloc[order], sample.ids, spec)
+
+
+def _typed_frame(frame: pd.DataFrame, ids: pd.Series, spec: MleSpec) -> pd.DataFrame:
+    """The submission's rows (already in sample order) with the sample's ids and typed values."""
+    columns = {spec.id_column: ids.array}
+    for column in spec.submission_columns:
+        values = frame[column].reset_index(drop=True)
+        columns[column] = _typed_column(values, column, spec).array
+    typed = pd.DataFrame(columns, copy=False)
+    if spec.prediction == "probability" and len(spec.submission_columns) > 1:
+        sums = typed[spec.submission_columns].sum(axis=1)
+        if (sums <= 0).any():
+            raise InvalidSubmission("some rows have probabilities that sum to 0")
+    return typed
 
 
 def _check_columns(found: list[str], expected: list[str]) -> None:
