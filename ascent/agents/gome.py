@@ -8,7 +8,8 @@ failure; submit when it beats everything submitted. Several traces start from de
 different drafts, run side by side, share their memories at intervals, and end in a merge (an
 ensemble of the trace bests). The final submission is chosen by local validation.
 
-Options: traces (K), diagnosis (on/off), memory (on/off), share_every (rounds), max_steps.
+Options: traces (K), diagnosis (on/off), memory (on/off), share_every (rounds), max_steps,
+recipe (plan overrides applied to every draft, e.g. a smaller run).
 """
 
 from __future__ import annotations
@@ -290,10 +291,11 @@ class Gome(SearchAgent):
 
         avoid = [n.solution.summary for n in journal.nodes if n.action == "draft"]
         try:
-            return ctx.driver.draft(DraftRequest(brief=ctx.brief, index=index, avoid=avoid))
+            solution = ctx.driver.draft(DraftRequest(brief=ctx.brief, index=index, avoid=avoid))
         except DriverError as exc:
             ctx.step("driver_error", call="draft", error=str(exc))
-            return ctx.skills.draft(ctx.brief, index, ctx.seed)
+            solution = ctx.skills.draft(ctx.brief, index, ctx.seed)
+        return self.with_recipe(ctx, solution)
 
     def _run_all(self, ctx: AgentContext, nodes: list[Node]) -> None:
         if len(nodes) == 1:

@@ -1,6 +1,7 @@
 """Greedy tree search in the style of AIDE: a few drafts, then at each step either debug a
 failing node (with probability `p_debug`, up to `max_debug_depth`) or improve the best node
-with an undirected change. Nodes are ranked by their local validation score alone."""
+with an undirected change. Nodes are ranked by their local validation score alone.
+Options: drafts, p_debug, max_debug_depth, max_steps, recipe (plan overrides of every draft)."""
 
 from __future__ import annotations
 

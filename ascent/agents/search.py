@@ -34,10 +34,23 @@ class SearchAgent(Agent):
         except DriverError as exc:
             ctx.step("driver_error", call="draft", error=str(exc))
             solution = ctx.skills.draft(ctx.brief, index, ctx.seed)
+        solution = self.with_recipe(ctx, solution)
         node = journal.add(trace=trace, action="draft", solution=solution)
         self.run_node(ctx, node)
         ctx.step("draft", trace=trace, node=node.id, summary=solution.summary, **_scores(node))
         return node
+
+    def with_recipe(self, ctx: AgentContext, solution: Solution) -> Solution:
+        """A draft with the user's `recipe` option (plan overrides, e.g. a smaller run) applied;
+        later steps edit that plan, so the overrides carry through the search."""
+        recipe = self.options.get("recipe") or {}
+        if not recipe:
+            return solution
+        try:
+            return ctx.skills.apply(solution, recipe, ctx.brief)
+        except ValueError as exc:
+            ctx.step("recipe_ignored", recipe=recipe, error=str(exc)[:300])
+            return solution
 
     def improve(
         self,

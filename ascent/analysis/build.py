@@ -34,6 +34,7 @@ def analyse(data: RunData, narrator: Narrator | None = None) -> RunReport:
         points,
         LogView(data.log_text, data.log_first_line),
         final_id,
+        {e.submission_id: e.source for e in data.entries if e.source},
     )
     valid = [p for p in points if p.valid]
     report = RunReport(

@@ -5,6 +5,14 @@ whether the model is adapted with LoRA (or QLoRA) or fully fine-tuned, and wheth
 are filtered before SFT (rejection sampling). It is read from the code: calls to TRL trainers
 and configs, peft adapters, and `trl <algo>` command lines in scripts. agent.log adds
 corroborating evidence (trainer names and reward metrics it printed); it never sets the route.
+
+A script that declares its plan in a top-level literal (`PLAN = {"route": ..., "method": ...}`,
+as the scripts the family skills render do) and dispatches on it holds the code of every route
+but runs one: the declaration narrows the trainers found in the code to that route's stages
+(it can drop stages, never add one) and says whether the adapter is LoRA. The route of a
+submission is read from the code beside the submitted model when that folder has any (an agent
+keeping one script per candidate, `solutions/node_0003/train.py` -> `.../model`), else from the
+whole snapshot.
 """
 
 from __future__ import annotations
@@ -71,6 +79,15 @@ _FILTER_HINT = re.compile(r"reward|correct|verif|accept", re.I)
 _LOG_STAGE = re.compile(
     r"\b(SFTTrainer|DPOTrainer|GRPOTrainer|PPOTrainer|RLOOTrainer|ORPOTrainer|KTOTrainer)\b"
 )
+# Routes a plan may declare, and the stages each runs, in order.
+DECLARED_ROUTES: dict[str, tuple[str, ...]] = {
+    "sft": ("sft",),
+    "sft_rejection": ("sft",),
+    "grpo": ("grpo",),
+    "dpo": ("dpo",),
+    "sft_then_grpo": ("sft", "grpo"),
+    "ppo": ("ppo",),
+}
 _CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".yaml", ".yml", ".toml", ".cfg", ".txt", "Makefile")
 
 
@@ -152,6 +169,38 @@ def scan_python(path: str, source: str) -> FileFindings:
     found.rejection = sft and (
         bool(_REJECTION.search(names)) or (generates and bool(_FILTER_HINT.search(names)))
     )
+    return _apply_declared(found, _declared_plan(tree))
+
+
+def _declared_plan(tree: ast.Module) -> dict:
+    """The top-level `PLAN = {...}` literal of a script, if it has one."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "PLAN"
+            and isinstance(node.value, ast.Dict)
+        ):
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, SyntaxError, TypeError, RecursionError):
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _apply_declared(found: FileFindings, plan: dict) -> FileFindings:
+    stages = DECLARED_ROUTES.get(str(plan.get("route")))
+    if stages is not None:
+        kept = [u for u in found.uses if u.stage in stages]
+        if kept:  # a declaration that matches no trainer in the code is not believed
+            found.uses = kept
+            found.rejection = plan["route"] == "sft_rejection"
+    if plan.get("method") in ("lora", "full") and found.uses:
+        found.lora = plan["method"] == "lora"
+        if not found.lora:
+            found.adapter_config = {}
     return found
 
 
@@ -251,13 +300,16 @@ def detect_routes(
     points: list[TrajectoryPoint],
     log: LogView,
     final_id: str | None,
+    sources: dict[str, str] | None = None,
 ) -> TrainingRoutes | None:
+    """`sources`: the path each submission was made from (submission id -> path)."""
     if not repo.available or not snapshots:
         return None
     cache: dict[str, FileFindings] = {}
     texts: dict[str, str] = {}
     first_seen: dict[str, int] = {}
     per_commit: dict[str, SnapshotRoute] = {}
+    per_file: dict[str, list[tuple[str, FileFindings]]] = {}
     history: list[SnapshotRoute] = []
     for index, snap in enumerate(snapshots):
         if snap.commit in per_commit:
@@ -272,6 +324,7 @@ def detect_routes(
                 else FileFindings()
             )
         findings = [_relocate(cache.get(b, FileFindings()), p) for p, b in files]
+        per_file[snap.commit] = [(p, f) for (p, _), f in zip(files, findings, strict=True)]
         for f in findings:
             for use in f.uses:
                 first_seen.setdefault(use.stage, index)
@@ -297,8 +350,8 @@ def detect_routes(
         return None
     return TrainingRoutes(
         snapshots=history,
-        final_route=_route_at(per_commit, snapshots, points, final_id),
-        best_route=_route_at(per_commit, snapshots, points, _best_id(points)),
+        final_route=_route_at(per_commit, per_file, points, final_id, sources or {}),
+        best_route=_route_at(per_commit, per_file, points, _best_id(points), sources or {}),
         log_stages=log_stages,
         log_evidence=log_lines,
     )
@@ -319,15 +372,37 @@ def _best_id(points: list[TrajectoryPoint]) -> str | None:
 
 def _route_at(
     per_commit: dict[str, SnapshotRoute],
-    snapshots: list[ev.CodeSnapshot],
+    per_file: dict[str, list[tuple[str, FileFindings]]],
     points: list[TrajectoryPoint],
     submission_id: str | None,
+    sources: dict[str, str],
 ) -> Route | None:
     point = next((p for p in points if p.submission_id == submission_id), None)
     if point is None or point.snapshot is None:
         return None
+    source = sources.get(submission_id or "")
+    if source:
+        beside = _beside(per_file.get(point.snapshot, []), source)
+        if beside:
+            return combine(beside, {}, {})
     found = per_commit.get(point.snapshot)
     return found.route if found else None
+
+
+def _beside(files: list[tuple[str, FileFindings]], source: str) -> list[FileFindings]:
+    """Training code in the deepest folder of the snapshot that holds the submitted path."""
+    target = "/" + source.strip("/") + "/"
+    best: tuple[int, list[FileFindings]] = (0, [])
+    for path, found in files:
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        if not found.uses or not folder or "/" + folder + "/" not in target:
+            continue
+        depth = folder.count("/") + 1
+        if depth > best[0]:
+            best = (depth, [found])
+        elif depth == best[0]:
+            best[1].append(found)
+    return best[1]
 
 
 def _log_evidence(log: LogView) -> tuple[list[str], list[LogLine]]:

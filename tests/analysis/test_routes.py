@@ -85,9 +85,9 @@ class Repo:
         )
         return snap.commit
 
-    def routes(self, points=(), log: str = "", final: str | None = None):
+    def routes(self, points=(), log: str = "", final: str | None = None, sources=None):
         return detect_routes(
-            SnapshotRepo(self.git_dir), self.events, list(points), LogView(log), final
+            SnapshotRepo(self.git_dir), self.events, list(points), LogView(log), final, sources
         )
 
 
@@ -199,3 +199,45 @@ def test_code_without_training_has_no_route(tmp_path):
     repo = Repo(tmp_path)
     repo.snapshot({"model.py": "from sklearn.linear_model import Ridge\nRidge().fit(x, y)\n"})
     assert repo.routes() is None
+
+
+def rl_script(**plan) -> str:
+    """A script the RL skills render: the code of every route, dispatched on PLAN."""
+    from ascent.drivers.models import TaskBrief
+    from ascent.tasks.rl.skills import RlPlan, RlSkills
+
+    brief = TaskBrief(task_id="t", family="rl", description="", profile={"reward": "numeric"})
+    return RlSkills().solution(RlPlan(**plan), brief).code
+
+
+def test_a_declared_plan_narrows_a_script_holding_every_route(tmp_path):
+    cases = {
+        ("sft", "lora"): "SFT (LoRA)",
+        ("sft_rejection", "lora"): "rejection sampling + SFT (LoRA)",
+        ("grpo", "full"): "GRPO (full fine-tuning)",
+        ("dpo", "lora"): "DPO (LoRA)",
+        ("sft_then_grpo", "full"): "SFT warm-up → GRPO (full fine-tuning)",
+    }
+    for (route, method), name in cases.items():
+        files = {"train.py": rl_script(route=route, method=method)}
+        assert final_route(tmp_path / route, files).final_route.name == name
+    # a declaration naming no trainer of the code is not believed
+    lying = "PLAN = {'route': 'grpo'}\n" + SFT_LORA
+    assert final_route(tmp_path / "lying", {"train.py": lying}).final_route.stages == ["sft"]
+
+
+def test_a_submission_takes_the_route_of_the_code_beside_it(tmp_path):
+    repo = Repo(tmp_path)
+    first = repo.snapshot({"solutions/node_0000/train.py": rl_script(route="sft_rejection")})
+    second = repo.snapshot({"solutions/node_0001/train.py": rl_script(route="sft_then_grpo")})
+    points = [point("s0001", first, 0.2, True), point("s0002", second, 0.5, True)]
+    sources = {
+        "s0001": "/workspace/solutions/node_0000/model",
+        "s0002": "/workspace/solutions/node_0001/model",
+    }
+    result = repo.routes(points, final="s0001", sources=sources)
+    assert result.final_route.name == "rejection sampling + SFT (LoRA)"
+    assert result.best_route.name == "SFT warm-up → GRPO (LoRA)"
+    # without the sources, the snapshot's code as a whole
+    whole = repo.routes(points, final="s0002").final_route
+    assert whole.stages == ["sft", "grpo"] and whole.rejection_sampling
