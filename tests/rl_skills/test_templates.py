@@ -196,6 +196,37 @@ def test_online_rollouts_record_states_and_returns(monkeypatch):
     assert t.env_reward(["down", "wait"], [2, 2], [json.dumps(["down", "down"])] * 2) == [1.0, 0.0]
 
 
+class FlakyEnv(CountdownEnv):
+    """Counts the episodes it starts; a replayed `explode` fails the way a refused request does."""
+
+    resets = 0
+
+    def reset(self, seed: int) -> str:
+        FlakyEnv.resets += 1
+        return super().reset(seed)
+
+    def step(self, action: str) -> tuple[str, float, bool]:
+        if action == "explode":
+            raise RuntimeError("/env/step answered 404")
+        return super().step(action)
+
+
+def test_each_replayed_reward_starts_one_episode_even_when_one_fails(monkeypatch):
+    """A failing replay scores 0 and is counted; the samples that worked are not replayed
+    again (each replay is an episode of the run's budget)."""
+    t = load_template()
+    monkeypatch.setenv("ASCENT_RL_ENV", f"{__name__}:FlakyEnv")
+    FlakyEnv.resets = 0
+    reward = t.guarded(t.env_reward)
+    histories = [json.dumps(h) for h in (["down"], ["explode"], [], ["down", "down"])]
+    scores = reward(
+        prompts=["p"] * 4, completions=["down"] * 4, seed=[2, 2, 0, 2], history=histories
+    )
+    assert scores == [0.0, 0.0, 1.0, 1.0]
+    assert FlakyEnv.resets == 4
+    assert t.REWARD_ERRORS["count"] == 1 and "404" in t.REWARD_ERRORS["last"]
+
+
 # -- real training -------------------------------------------------------------------------------
 
 

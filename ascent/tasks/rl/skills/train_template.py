@@ -239,20 +239,32 @@ ENV = None  # the environment client, see `environment()`
 
 
 def env_reward(completions, seed, history, **_):
-    """Reward of taking the sampled action in the state reached by replaying `history`."""
+    """Reward of taking the sampled action in the state reached by replaying `history`.
+    Each sample starts one episode of the environment's budget, so a sample whose replay
+    fails scores 0 here and is counted: re-scoring the batch would replay (and pay for) the
+    samples that worked a second time."""
     env = environment()
     out = []
     for completion, s, past in zip(completions, seed, history, strict=True):
-        env.reset(int(s))
-        for action in json.loads(past):
-            env.step(action)
-        _, reward, _ = env.step(first_line(text_of(completion)))
+        try:
+            env.reset(int(s))
+            for action in json.loads(past):
+                env.step(action)
+            _, reward, _ = env.step(first_line(text_of(completion)))
+        except Exception as exc:
+            reward_failed(exc)
+            reward = 0.0
         out.append(float(reward))
     return out
 
 
 REWARDS = {"numeric": numeric_reward, "code": code_reward, "judge": judge_reward, "env": env_reward}
 REWARD_ERRORS = {"count": 0, "last": None}
+
+
+def reward_failed(exc):
+    REWARD_ERRORS["count"] += 1
+    REWARD_ERRORS["last"] = f"{type(exc).__name__}: {exc}"
 
 
 def guarded(fn):
@@ -270,8 +282,7 @@ def guarded(fn):
             try:
                 out.append(float(fn(prompts=[prompts[i]], completions=[completions[i]], **one)[0]))
             except Exception as exc:
-                REWARD_ERRORS["count"] += 1
-                REWARD_ERRORS["last"] = f"{type(exc).__name__}: {exc}"
+                reward_failed(exc)
                 out.append(0.0)
         return out
 
