@@ -12,8 +12,9 @@ import pytest
 from ascent.config import Paths
 from ascent.harness.budget import Budget
 from ascent.harness.grading.client import GradingClient
+from ascent.harness.grading.env_routes import EnvSessions
 from ascent.harness.grading.server import ServerThread, create_app
-from ascent.harness.grading.service import GradingService, ServiceConfig
+from ascent.harness.grading.service import GradingService, Refused, ServiceConfig
 from ascent.record import events as ev
 from ascent.record.recorder import Recorder
 from ascent.tasks.ft.models import TINY
@@ -157,3 +158,38 @@ def test_the_episode_budget_is_enforced_and_open_episodes_recorded_at_the_end(se
     assert {x["done_reason"] for x in lines} == {"abandoned"}
     assert {len(x["steps"]) for x in lines} == {0, 1}
     assert served.post("/env/reset", {}).status_code == 403  # the run is over
+
+
+def test_episodes_left_open_by_a_crash_count_against_the_budget_after_a_resume(served):
+    """The harness dies with episodes open (no run end): the next segment still counts them,
+    records them as abandoned, and a crash-and-resume loop cannot exceed the budget."""
+    config = served.sessions.env.config.model_copy(update={"episode_budget": 3})
+    served.sessions.env.config = config
+    first = served.post("/env/reset", {}).json()
+    second = served.post("/env/reset", {}).json()
+    assert not (served.run_dir / "trajectories.jsonl").exists()  # nothing recorded yet
+
+    def resume() -> EnvSessions:
+        env = open_environment(served.service.grader.prepared.private)
+        env.config = config
+        return EnvSessions(env, served.run_dir, served.recorder, lambda: False)
+
+    resumed = resume()
+    assert resumed.started == 2 and resumed.info()["remaining_episodes"] == 1
+    lines = [
+        json.loads(x) for x in (served.run_dir / "trajectories.jsonl").read_text().splitlines()
+    ]
+    assert [x["episode_id"] for x in lines] == [first["episode_id"], second["episode_id"]]
+    assert [x["seed"] for x in lines] == [first["seed"], second["seed"]]
+    assert {x["done_reason"] for x in lines} == {"abandoned"}
+    assert len(served.kinds("env_episode")) == 2
+    assert resumed.reset(None)["episode_id"] == "e00003"
+    with pytest.raises(Refused) as over:
+        resumed.reset(None)
+    assert over.value.status_code == 429
+    again = resume()  # a second crash, with the third episode open
+    assert again.started == 3 and again.info()["remaining_episodes"] == 0
+    with pytest.raises(Refused):
+        again.reset(None)
+    recorded = (served.run_dir / "trajectories.jsonl").read_text().splitlines()
+    assert [json.loads(x)["episode_id"] for x in recorded] == ["e00001", "e00002", "e00003"]

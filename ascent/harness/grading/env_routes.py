@@ -9,6 +9,10 @@ most `episode_budget` episodes a run (429 past it), none after the deadline (403
 is recorded when it ends — or is abandoned (too many open at once, or the run ends) — as one line
 of `trajectories.jsonl` in the run folder and an `env_episode` event. The bearer token and rate
 limit of the grading API apply.
+
+Every start is written to `env_starts.jsonl` (synced to disk) before the episode is handed out,
+so the budget survives a harness that dies with episodes open: the next segment counts them and
+records them as abandoned, and a crash-and-resume loop cannot start more than the budget.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ascent.tasks.rl.envs.base import EnvError, Environment, Episode
 from ascent.tasks.rl.envs.rollout import Trajectory, TrajectoryStep
 
 TRAJECTORIES = "trajectories.jsonl"
+STARTS = "env_starts.jsonl"
 MAX_OPEN = 64
 BODY_LIMIT = 16 * 1024
 
@@ -66,13 +71,23 @@ class EnvSessions:
     ) -> None:
         self.env, self.recorder, self.expired = env, recorder, expired
         self.path = run_dir / TRAJECTORIES
+        self.starts_path = run_dir / STARTS
         self.train = list(env.config.train_seeds)
         self._train_set = set(self.train)
-        self.started = _count_lines(self.path)  # after a resume: episodes already recorded
         self._live: dict[str, _Live] = {}
         self._lock = threading.Lock()
         self._write = threading.Lock()
         self._closed = False
+        # After a resume: every episode an earlier segment started counts, recorded or not.
+        recorded = _episode_ids(self.path)
+        starts = _read_jsonl(self.starts_path)
+        self.started = max(len(recorded), len(starts))
+        for start in starts:
+            if start["episode_id"] not in recorded:
+                self._record(
+                    start["episode_id"],
+                    Trajectory(env=env.name, seed=start["seed"], done_reason="abandoned"),
+                )
 
     @property
     def remaining(self) -> int:
@@ -111,6 +126,7 @@ class EnvSessions:
                 )
             self.started += 1
             episode_id = f"e{self.started:05d}"
+            _append(self.starts_path, {"episode_id": episode_id, "seed": seed})
             stale = self._oldest() if len(self._live) >= MAX_OPEN else None
         if stale is not None:
             self._finish(stale, "abandoned")
@@ -175,12 +191,11 @@ class EnvSessions:
         record = live.record
         if reason is not None:
             record.done_reason = reason  # type: ignore[assignment]
+        self._record(episode_id, record)
+
+    def _record(self, episode_id: str, record: Trajectory) -> None:
         with self._write:
-            line = json.dumps({"episode_id": episode_id, **record.model_dump()}) + "\n"
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _append(self.path, {"episode_id": episode_id, **record.model_dump()})
         self.recorder.emit(
             ev.EnvEpisode(
                 episode_id=episode_id,
@@ -194,11 +209,30 @@ class EnvSessions:
         )
 
 
-def _count_lines(path: Path) -> int:
+def _append(path: Path, row: dict) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    """Whole lines only: a line cut short by a crash is not a record."""
     if not path.exists():
-        return 0
+        return []
+    rows = []
     with path.open("rb") as fh:
-        return sum(1 for line in fh if line.endswith(b"\n"))
+        for line in fh:
+            if line.endswith(b"\n"):
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    continue
+    return rows
+
+
+def _episode_ids(path: Path) -> set[str]:
+    return {str(row.get("episode_id")) for row in _read_jsonl(path)}
 
 
 def add_env_routes(
