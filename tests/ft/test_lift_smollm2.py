@@ -6,9 +6,14 @@ much longer on a busy machine."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
+from ascent.config import Paths
+from ascent.tasks.ft.models import SMOLLM2, ensure_base_model, model_dir
 from ascent.tasks.registry import Registry
 
 # Tasks where one short fine-tune of the 135M model beats the base model.
@@ -16,10 +21,18 @@ LIFT_TASKS = ["chem-element-counts", "patent-classification", "protocol-ordering
 RECIPE = '{"max_examples": 320, "epochs": 1, "eval_limit": 20}'
 
 
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory) -> Path:
+    """SmolLM2 converted from its GGUF file once for the session (minutes on a busy machine)."""
+    return ensure_base_model(SMOLLM2, Paths(tmp_path_factory.mktemp("smollm2")).ensure())
+
+
 @pytest.mark.model
 @pytest.mark.timeout(5400)
 @pytest.mark.parametrize("task_id", LIFT_TASKS)
-def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, task_id):
+def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, smollm2, task_id):
+    # Each task's run gets a fresh home; hard links give it the converted model without a copy.
+    shutil.copytree(smollm2, model_dir(SMOLLM2, home), copy_function=os.link)
     baseline = Registry(plugins=False).get(task_id).spec.baseline
     assert baseline is not None, f"{task_id} has no recorded baseline"
     result = cli(
