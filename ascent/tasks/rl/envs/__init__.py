@@ -1,5 +1,6 @@
-"""Online text environments of the RL family (level 3): household (TextWorld), shopping, and
-ALFWorld's own games through the `alfworld` package.
+"""Online text environments of the RL family (level 3): household (TextWorld), shopping,
+search-based question answering over a generated corpus, and ALFWorld's own games through the
+`alfworld` package.
 
 `open_environment(private)` opens the environment a task prepared into its `private/` folder.
 """
@@ -21,6 +22,10 @@ def open_environment(private: Path) -> Environment:
         from ascent.tasks.rl.envs.shopping import ShoppingEnvironment
 
         return ShoppingEnvironment(config, private)
+    if config.env == "searchqa":
+        from ascent.tasks.rl.envs.searchqa import SearchQaEnvironment
+
+        return SearchQaEnvironment(config, private)
     if config.env == "alfworld":
         from ascent.tasks.rl.envs.alfworld import AlfworldEnvironment
 
