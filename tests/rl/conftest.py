@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ascent.config import Paths
@@ -31,3 +34,15 @@ def rl_prepared(rl_home):
         return cache[task_id]
 
     return get
+
+
+def unable_to_generate(model: Path) -> Path:
+    """Break a model directory so that it loads but cannot generate: its chat template raises."""
+    bad = "{{ raise_exception('this chat template cannot render a conversation') }}"
+    config = model / "tokenizer_config.json"
+    data = json.loads(config.read_text())
+    data["chat_template"] = bad
+    config.write_text(json.dumps(data))
+    for path in model.glob("chat_template.*"):
+        path.write_text(bad)
+    return model

@@ -11,6 +11,7 @@ import pytest
 from ascent.tasks.grading import Grader
 from ascent.tasks.rl.codeexec import run_tests
 from ascent.tasks.rl.kit import final_number, numbers_equal, program_for
+from tests.rl.conftest import unable_to_generate
 
 
 def _rows(path: Path) -> list[dict]:
@@ -70,3 +71,17 @@ def test_grading_a_copy_of_the_base_model_flags_it(rl_prepared, rl_home, monkeyp
         assert set(result.details["categories"]) == set(
             rl_prepared(task_id).task.ft_spec().categories
         )
+
+
+def test_a_model_that_cannot_generate_is_an_invalid_submission(
+    rl_prepared, rl_home, monkeypatch, tmp_path
+):
+    import shutil
+
+    from ascent.tasks.ft.models import TINY, ensure_base_model
+
+    monkeypatch.setenv("ASCENT_HOME", str(rl_home.home))
+    model = unable_to_generate(shutil.copytree(ensure_base_model(TINY, rl_home), tmp_path / "m"))
+    result = Grader(rl_prepared("arithmetic-rl")).grade(model, "public")
+    assert result.status == "invalid" and "failed to generate" in result.error, result.error
+    assert "cannot render a conversation" in result.error

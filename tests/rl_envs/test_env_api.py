@@ -193,3 +193,16 @@ def test_episodes_left_open_by_a_crash_count_against_the_budget_after_a_resume(s
         again.reset(None)
     recorded = (served.run_dir / "trajectories.jsonl").read_text().splitlines()
     assert [json.loads(x)["episode_id"] for x in recorded] == ["e00001", "e00002", "e00003"]
+
+
+def test_a_model_that_cannot_play_is_an_invalid_submission(shop_task, tmp_path, monkeypatch):
+    import shutil
+
+    from ascent.tasks.ft.models import ensure_base_model
+    from tests.rl.conftest import unable_to_generate
+
+    home, prepared = shop_task
+    monkeypatch.setenv("ASCENT_HOME", str(home.home))
+    model = unable_to_generate(shutil.copytree(ensure_base_model(TINY, home), tmp_path / "m"))
+    result = Grader(prepared).grade(model, "public")
+    assert result.status == "invalid" and "failed while playing" in result.error, result.error

@@ -53,14 +53,19 @@ class FtGrader:
         if "copy_model" in info.flags and self.task.spec.baseline is not None and not measure_base:
             return Scored(self.task.spec.baseline, len(examples), {"copy_model": True}, info.flags)
         model, tokenizer = load_model(info, self.base)
-        answers = generate(
-            model,
-            tokenizer,
-            [e["prompt"] for e in examples],
-            self.spec.max_new_tokens,
-            self.spec.eval_batch_size,
-            self.on_progress,
-        )
+        try:
+            answers = generate(
+                model,
+                tokenizer,
+                [e["prompt"] for e in examples],
+                self.spec.max_new_tokens,
+                self.spec.eval_batch_size,
+                self.on_progress,
+            )
+        except Exception as exc:  # a model that loads but cannot generate: the submission's fault
+            raise InvalidSubmission(
+                f"the model failed to generate: {type(exc).__name__}: {exc}"
+            ) from exc
         scores = self._scores(answers, examples)
         by_category: dict[str, list[float]] = {}
         for value, example in zip(scores, examples, strict=True):
