@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from ascent.drivers.models import Outcome, Solution, TaskBrief
-from ascent.tasks.rendering import parse_outcome, plan_of, render_template
+from ascent.drivers.models import Solution, TaskBrief
+from ascent.tasks.rendering import render_template
 from ascent.tasks.rl.skills.plan import ROUTES, RlPlan, apply_edit, default_lr
 from ascent.tasks.rl.skills.profile import profile_task
+from ascent.tasks.skills import ScriptSkills
 
 TEMPLATE = Path(__file__).with_name("train_template.py")
 
@@ -40,23 +40,13 @@ def draft_plan(profile: dict[str, Any], index: int, seed: int = 0) -> RlPlan:
     return plan.model_copy(update=updates)
 
 
-class RlSkills:
+class RlSkills(ScriptSkills):
     family = "rl"
-    solution_file = "train.py"
-    output_name = "model"
-    # Loading a model and TRL takes minutes on a busy CPU machine: the micro-batch check gets
-    # minutes, and a full run is bounded by the run's budget rather than a fixed limit.
-    quick_timeout = 600.0
-    full_timeout = 3600.0
+    plan_model = RlPlan
+    quick_flag = "--debug"
 
-    def brief(self, workspace: Path, facts: dict[str, Any], description: str) -> TaskBrief:
-        return TaskBrief(
-            task_id=str(facts.get("task_id")),
-            family="rl",
-            description=description[:6000],
-            facts=facts,
-            profile=profile_task(workspace / "public", facts, description),
-        )
+    def profile(self, public: Path, facts: dict[str, Any], description: str) -> dict[str, Any]:
+        return profile_task(public, facts, description)
 
     def draft(self, brief: TaskBrief, index: int, seed: int) -> Solution:
         return self.solution(draft_plan(brief.profile, index, seed), brief)
@@ -70,32 +60,8 @@ class RlSkills:
         code = render_template(TEMPLATE, task, plan.model_dump())
         return Solution(code=code, plan=plan.model_dump(), summary=plan.summary())
 
-    def plan(self, solution: Solution) -> RlPlan | None:
-        data = solution.plan or plan_of(solution.code)
-        try:
-            return RlPlan.model_validate(data) if data else None
-        except ValueError:
-            return None
-
     def apply(self, solution: Solution, edit: dict[str, Any], brief: TaskBrief) -> Solution:
         plan = self.plan(solution)
         if plan is None:
             raise ValueError("this solution has no plan to edit")
         return self.solution(apply_edit(plan, edit), brief)
-
-    def ensemble(self, solutions: list[Solution], brief: TaskBrief) -> Solution | None:
-        return None  # policies are not averaged: pick the best
-
-    def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]:
-        return [sys.executable, solution_path, "--out", out_path, *(["--debug"] if quick else [])]
-
-    def outcome(
-        self,
-        exit_code: int | None,
-        output: str,
-        seconds: float,
-        quick: bool,
-        timed_out: bool = False,
-        oom: bool = False,
-    ) -> Outcome:
-        return parse_outcome(exit_code, output, seconds, quick, timed_out, oom)
