@@ -32,7 +32,7 @@ def test_the_offline_tasks_are_listed(cli, home):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2400)
+@pytest.mark.timeout(3600)  # two gradings of ~100 prompts: 40+ minutes on a loaded box
 @pytest.mark.parametrize("task_id", OFFLINE)
 def test_task_trains_submits_and_grades_through_the_dojo(cli, home, task_id):
     result = cli(
