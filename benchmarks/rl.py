@@ -3,7 +3,7 @@ after an SFT warm-up on expert demonstrations, and after GRPO on online rollouts
 warm-up; then batched against one-episode-at-a-time rollout throughput.
 
     python benchmarks/rl.py [--model smollm2-135m-instruct|tiny-random-llama]
-                            [--sft-steps 60] [--grpo-steps 20] [--eval-episodes 20] ...
+                            [--sft-steps 20] [--grpo-steps 8] [--eval-episodes 20] ...
 
 Targets: the final stage at least +40 pp over the base within 30 CPU-minutes of training, and
 batched rollouts at least 3x the steps a second of one episode at a time. Prints a table (stage,
@@ -21,8 +21,9 @@ them. CPU-seconds are the processes' user + system time (both cores count), so t
 depend on how loaded the machine is.
 
 Uses $ASCENT_HOME (prepares the household task there once, ~1 minute; converts SmolLM2 once).
-Measured run time with the defaults on the 2-core development machine: see docs/rl-envs.md
-("Household RL benchmark").
+Run time: with `--model tiny-random-llama` and tiny sizes, 43 minutes on the 2-core development
+machine under heavy shared load; with SmolLM2 and the defaults not measured yet, expected ~30-40
+minutes on 2 idle cores (docs/rl-envs.md, "Household RL benchmark").
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ LIFT_TARGET, CPU_BUDGET, RATIO_TARGET = 0.40, 30 * 60.0, 3.0
 class Settings:
     """The recipe and the sizes of one benchmark run."""
 
-    sft_steps: int = 60
+    sft_steps: int = 20  # two epochs of the 82 expert steps at batch 8
     sft_lr: float = 1e-4
     sft_method: str = "full"
     batch_size: int = 8
     max_length: int = 640
-    grpo_steps: int = 20
+    grpo_steps: int = 8
     grpo_lr: float = 5e-5
     group: int = 4
     lora_r: int = 16
@@ -96,6 +97,11 @@ class Report:
     stages: list[Stage]
     throughput: Throughput | None
     demonstrations: int
+
+
+def note(message: str) -> None:
+    """Progress on stderr: a run lasts many minutes."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def children_cpu() -> float:
@@ -208,26 +214,36 @@ def run_benchmark(private: Path, base: Path, work: Path, settings: Settings) -> 
     (public / "demonstrations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     batch = env.config.eval_batch_size
 
+    note(f"{len(rows)} expert steps; base model on {len(held_out)} held-out episodes")
     stages = []
     rate, trajectories, eval_cpu = evaluate(env, held_out, base, base, batch)
     stages.append(Stage("base", base, rate, len(held_out), 0.0, eval_cpu, {}, trajectories))
     sft_plan, grpo_plan = plans(settings)
+    note(f"base {rate:.2f}; SFT warm-up")
     sft_dir, cpu, extra = train(work, base, sft_plan, private, settings)
+    note(f"SFT trained ({cpu:.0f} CPU-s); held-out episodes")
     rate, trajectories, eval_cpu = evaluate(env, held_out, sft_dir, base, batch)
     stages.append(Stage("SFT warm-up", sft_dir, rate, len(held_out), cpu, eval_cpu, extra))
     stages[-1].trajectories = trajectories
+    note(f"SFT {rate:.2f}; GRPO on online rollouts")
     grpo_dir, cpu, extra = train(work, sft_dir, grpo_plan, private, settings)
+    note(f"GRPO trained ({cpu:.0f} CPU-s); held-out episodes")
     rate, trajectories, eval_cpu = evaluate(env, held_out, grpo_dir, sft_dir, batch)
     stages.append(Stage("+ GRPO online", grpo_dir, rate, len(held_out), cpu, eval_cpu, extra))
     stages[-1].trajectories = trajectories
 
     throughput = None
     if settings.throughput_episodes:
+        note(f"GRPO {rate:.2f}; throughput")
         model, tokenizer = load_for_rollouts(base)
         seeds = train_seeds[: settings.throughput_episodes]
         throughput = measure_throughput(
             env, seeds, model, tokenizer, settings.batch, settings.rounds
         )
+    for stage in stages:  # for reading what each model did
+        name = stage.name.strip("+ ").split()[0].lower()
+        lines = [t.model_dump_json() + "\n" for t in stage.trajectories]
+        (work / f"held-out-{name}.jsonl").write_text("".join(lines))
     return Report(stages, throughput, len(rows))
 
 

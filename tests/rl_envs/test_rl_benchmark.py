@@ -41,7 +41,7 @@ def houses(tmp_path_factory) -> Path:
     return private
 
 
-@pytest.mark.timeout(900)  # two training scripts import TRL: minutes on a loaded machine
+@pytest.mark.timeout(1800)  # two training scripts import TRL: minutes on a loaded machine
 def test_stages_table_and_throughput(bench, houses, tmp_path):
     model = build_tiny_model(tmp_path / "tiny")
     settings = bench.Settings(
