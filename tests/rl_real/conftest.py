@@ -20,6 +20,7 @@ ENV = {
     "gsm8k": ("ASCENT_GSM8K_DIR", DATA / "gsm8k"),
     "humaneval": ("ASCENT_HUMANEVAL_DIR", DATA / "humaneval"),
     "alpaca-eval": ("ASCENT_ALPACA_EVAL_DIR", DATA / "alpaca_eval"),
+    "webshop": ("ASCENT_WEBSHOP_DIR", DATA / "webshop"),
 }
 DATA_VARS = ("ASCENT_RL_DATA", *(var for var, _ in ENV.values()))
 

@@ -1,6 +1,6 @@
 """Online text environments of the RL family (level 3): household (TextWorld), shopping,
-search-based question answering over a generated corpus, and ALFWorld's own games through the
-`alfworld` package.
+search-based question answering over a generated corpus, ALFWorld's own games through the
+`alfworld` package, and WebShop's own catalogue and instructions in the shopping pages.
 
 `open_environment(private)` opens the environment a task prepared into its `private/` folder.
 """
@@ -26,6 +26,10 @@ def open_environment(private: Path) -> Environment:
         from ascent.tasks.rl.envs.searchqa import SearchQaEnvironment
 
         return SearchQaEnvironment(config, private)
+    if config.env == "webshop":
+        from ascent.tasks.rl.envs.webshop import WebShopEnvironment
+
+        return WebShopEnvironment(config, private)
     if config.env == "alfworld":
         from ascent.tasks.rl.envs.alfworld import AlfworldEnvironment
 

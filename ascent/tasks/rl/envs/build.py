@@ -16,6 +16,8 @@ ACTIONS = {
     "`insert mug into cabinet` (containers) or `put mug on table` (supporters)",
     "shopping": "`search[words]`, `click[<product id>]`, `choose[<option>: <value>]`, `next`, "
     "`back` or `buy`",
+    "webshop": "`search[words]`, `click[<product asin>]`, `choose[<option>: <value>]`, `next`, "
+    "`back` or `buy`",
     "searchqa": "`search <words>`, `open <title>` (a title a search listed) or "
     "`answer <text>` (ends the episode)",
     "alfworld": "an ALFWorld command such as `go to countertop 1`, `open cabinet 2`, "
