@@ -55,4 +55,6 @@ def test_ftagent_lifts_smollm2_above_the_untuned_baseline(cli, home, smollm2, ta
     state = json.loads(result.stdout)
     final = state["final"]
     assert state["status"] == "finished" and final["valid"], final
+    # The figures, for `pytest -rP` (passed tests' output) or `-s`.
+    print(f"{task_id}: baseline {baseline:.4f}, private {final['score']:.4f}")
     assert final["score"] > baseline, (task_id, baseline, final["score"])
