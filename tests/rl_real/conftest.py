@@ -21,8 +21,9 @@ ENV = {
     "humaneval": ("ASCENT_HUMANEVAL_DIR", DATA / "humaneval"),
     "alpaca-eval": ("ASCENT_ALPACA_EVAL_DIR", DATA / "alpaca_eval"),
     "webshop": ("ASCENT_WEBSHOP_DIR", DATA / "webshop"),
+    "deepsearchqa": ("ASCENT_DEEPSEARCHQA_DIR", DATA / "deepsearchqa"),
 }
-DATA_VARS = ("ASCENT_RL_DATA", *(var for var, _ in ENV.values()))
+DATA_VARS = ("ASCENT_RL_DATA", "ASCENT_DEEPSEARCHQA_CORPUS", *(var for var, _ in ENV.values()))
 
 
 @pytest.fixture(scope="session")

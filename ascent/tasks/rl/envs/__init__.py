@@ -1,6 +1,7 @@
 """Online text environments of the RL family (level 3): household (TextWorld), shopping,
 search-based question answering over a generated corpus, ALFWorld's own games through the
-`alfworld` package, and WebShop's own catalogue and instructions in the shopping pages.
+`alfworld` package, WebShop's own catalogue and instructions in the shopping pages, and DeepSearchQA's questions
+over a local corpus in the search pages.
 
 `open_environment(private)` opens the environment a task prepared into its `private/` folder.
 """
@@ -30,6 +31,10 @@ def open_environment(private: Path) -> Environment:
         from ascent.tasks.rl.envs.webshop import WebShopEnvironment
 
         return WebShopEnvironment(config, private)
+    if config.env == "deepsearchqa":
+        from ascent.tasks.rl.envs.deepsearchqa import DeepSearchQaEnvironment
+
+        return DeepSearchQaEnvironment(config, private)
     if config.env == "alfworld":
         from ascent.tasks.rl.envs.alfworld import AlfworldEnvironment
 

@@ -38,7 +38,7 @@ class EnvConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int = 1
-    env: Literal["household", "shopping", "alfworld", "searchqa", "webshop"]
+    env: Literal["household", "shopping", "alfworld", "searchqa", "webshop", "deepsearchqa"]
     max_steps: int = Field(gt=0, le=200, description="Steps before an episode is cut off.")
     max_malformed: int = Field(4, gt=0, description="Malformed actions in a row that end it.")
     train_seeds: list[int] = Field(description="Seeds the agent may play through the API.")

@@ -20,6 +20,8 @@ ACTIONS = {
     "`back` or `buy`",
     "searchqa": "`search <words>`, `open <title>` (a title a search listed) or "
     "`answer <text>` (ends the episode)",
+    "deepsearchqa": "`search <words>`, `open <title>` (a title a search listed) or "
+    "`answer <text>` (ends the episode; a list answer names every item, separated by commas)",
     "alfworld": "an ALFWorld command such as `go to countertop 1`, `open cabinet 2`, "
     "`take mug 1 from countertop 1`, `clean mug 1 with sinkbasin 1`, `put mug 1 in/on cabinet 2`",
 }
