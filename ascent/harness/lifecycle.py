@@ -32,6 +32,7 @@ from ascent.harness.grading.ledger import Ledger
 from ascent.harness.grading.server import ServerThread, create_app
 from ascent.harness.grading.service import GradingService, ServiceConfig
 from ascent.harness.launch import (
+    SOCKET_MOUNT,
     LaunchPlan,
     agent_command,
     agent_env,
@@ -210,6 +211,12 @@ def execute_run(
             mounts=[
                 *(plan.mounts if plan else []),
                 *_base_model_mounts(task, kind, workspace, paths),
+                # a built-in agent's solutions reach the grading API (judge, environment)
+                *(
+                    [Mount(source=sock_dir, target=SOCKET_MOUNT)]
+                    if plan is None and kind == "bwrap"
+                    else []
+                ),
             ],
             env={},
             network=plan.network if plan else "none",
@@ -243,7 +250,8 @@ def execute_run(
             if plan is not None:
                 process = _start_agent(segment, plan, grading_url(plan, server.url), resumed)
             else:
-                process = _start_builtin(segment, agent, resumed)
+                inside = f"unix://{SOCKET_MOUNT}/grading.sock" if kind == "bwrap" else server.url
+                process = _start_builtin(segment, agent, resumed, inside)
             monitor = Monitor(
                 segment, process, panel, agent.spec.snapshot_seconds if agent.spec else 30
             )
@@ -396,8 +404,9 @@ def _base_model_mounts(task, kind: str, workspace: Path, paths: Paths) -> list[M
     return []
 
 
-def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> AgentThread:
-    """A built-in agent thinks in a thread here; its solutions run in the sandbox."""
+def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool, url: str) -> AgentThread:
+    """A built-in agent thinks in a thread here; its solutions run in the sandbox, where they
+    may call the grading API at `url` (RL scripts ask the judge and play the environment)."""
     state, ws = segment.state, segment.sandbox.workspace_path
     options = state.options
     driver = make_driver(options.driver or "heuristic", **_driver_options(options))
@@ -407,6 +416,8 @@ def _start_builtin(segment: Segment_, agent: AgentEntry, resumed: bool) -> Agent
         "DATA_PATH": f"{ws}/public",
         "OUTPUT_DIR": f"{ws}/output",
         "BASE_MODEL": f"{ws}/base_model" if segment.prepared.task.spec.base_model else "",
+        "GRADING_SERVER_URL": url,
+        "ASCENT_TOKEN": state.token,
         "HOME": f"{ws}/.home",
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
