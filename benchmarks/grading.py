@@ -1,11 +1,11 @@
 """Grading speed: the full grading path vs. pandas merely reading the same submission file.
 
 For 10k- and 100k-row submissions of a synthetic binary AUC competition, prints the median time
-over several repeats of: pandas reading the file; a `Grader` grading it (the grading server's
+over several repeats (the three measures called in turn within each repeat) of: pandas reading the file; a `Grader` grading it (the grading server's
 case: answers loaded once); and a one-shot `grade` call (the CLI's case: answers loaded too).
 Target: grading by a `Grader` < 3x the read.
 
-    python benchmarks/grading.py [--repeats 5]
+    python benchmarks/grading.py [--repeats 15]
 """
 
 from __future__ import annotations
@@ -77,18 +77,21 @@ def make_task(root: Path, n: int) -> Path:
     return folder
 
 
-def median_seconds(fn, repeats: int) -> float:
-    times = []
+def interleaved_medians(fns: list, repeats: int) -> list[float]:
+    """Median seconds of each function, called in turn within every repeat, so that a change
+    of the machine's load during the run weighs on all of them alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     print(
         f"{'rows':>8} {'read (ms)':>10} {'Grader (ms)':>12} {'ratio':>7} "
@@ -107,9 +110,14 @@ def main() -> None:
             result = grade(prepared, submission, "private")
             assert result.valid, result.error
             grader = Grader(prepared)
-            read = median_seconds(lambda: pd.read_csv(submission), args.repeats)  # noqa: B023
-            warm = median_seconds(lambda: grader.grade(submission, "private"), args.repeats)  # noqa: B023
-            cold = median_seconds(lambda: grade(prepared, submission, "private"), args.repeats)  # noqa: B023
+            read, warm, cold = interleaved_medians(
+                [
+                    lambda: pd.read_csv(submission),  # noqa: B023
+                    lambda: grader.grade(submission, "private"),  # noqa: B023
+                    lambda: grade(prepared, submission, "private"),  # noqa: B023
+                ],
+                args.repeats,
+            )
             print(
                 f"{n:>8} {read * 1e3:>10.1f} {warm * 1e3:>12.1f} {warm / read:>6.2f}x "
                 f"{cold * 1e3:>14.1f} {cold / read:>6.2f}x"

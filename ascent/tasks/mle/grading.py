@@ -45,6 +45,7 @@ class MleGrader:
         split_of = dict(zip(clean_ids(splits[id_column]).tolist(), splits["split"], strict=True))
         public = (self.sample.ids.map(split_of) == "public").to_numpy()
         self._rows = {"public": public, "private": ~public, "all": np.ones_like(public)}
+        self._row_numbers = {split: np.flatnonzero(rows) for split, rows in self._rows.items()}
         # Answers in sample order, so that validated submissions line up row by row.
         answers = answers.assign(**{id_column: clean_ids(answers[id_column])})
         where = self.sample.locate(answers[id_column])
@@ -60,7 +61,8 @@ class MleGrader:
         if split not in SPLITS:
             raise GraderError(f"unknown split '{split}'")
         frame = validate_submission(read_submission(submission, self.spec), self.sample, self.spec)
-        frame = frame[self._rows[split]].reset_index(drop=True)
+        rows = self._row_numbers[split]
+        frame = pd.DataFrame({c: frame[c].array.take(rows) for c in frame.columns}, copy=False)
         answers = self._answers[split]
         if answers.empty:
             raise GraderError(f"the answers of '{self.task.id}' hold no rows for split '{split}'")

@@ -21,8 +21,9 @@ from ascent.tasks.spec import MleSpec
 _EXAMPLES = 3
 
 
-# Submissions at least this large are parsed with pyarrow (measured: faster from ~1 MB up).
-PYARROW_FROM_BYTES = 1_000_000
+# Submissions at least this large are parsed with pyarrow: measured faster from ~8 MB up
+# (below, the C reader without a text-id conversion wins; 2.7 MB: 9 ms against 13 ms).
+PYARROW_FROM_BYTES = 8_000_000
 
 
 def read_submission(path: Path, spec: MleSpec) -> pd.DataFrame:
@@ -188,14 +189,17 @@ def _typed_column(values: pd.Series, column: str, spec: MleSpec) -> pd.Series:
         return text
     if spec.prediction == "any":
         return _untyped_column(values, column)
-    numbers = pd.to_numeric(values, errors="coerce")
-    not_numeric = values[numbers.isna() & values.notna()]
-    if len(not_numeric):
-        raise InvalidSubmission(
-            f"column '{column}' has {len(not_numeric)} non-numeric values, "
-            f"e.g. {_examples(not_numeric.astype(str))}"
-        )
-    array = numbers.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        array = values.to_numpy(dtype=float)  # parsed as numbers already: nothing to coerce
+    else:
+        numbers = pd.to_numeric(values, errors="coerce")
+        not_numeric = values[numbers.isna() & values.notna()]
+        if len(not_numeric):
+            raise InvalidSubmission(
+                f"column '{column}' has {len(not_numeric)} non-numeric values, "
+                f"e.g. {_examples(not_numeric.astype(str))}"
+            )
+        array = numbers.to_numpy(dtype=float)
     bad = ~np.isfinite(array)
     if bad.any():
         raise InvalidSubmission(
