@@ -40,7 +40,7 @@ ROUTES = {
 }
 
 
-def run(cli, home, task: list[str], *args: str):
+def run(cli, home, task: list[str], *args: str, recipe: dict | None = None):
     result = cli(
         *task[:-1],
         "run",
@@ -49,7 +49,7 @@ def run(cli, home, task: list[str], *args: str):
         "--base-model",
         "tiny-random-llama",
         "--option",
-        f"recipe={json.dumps(RECIPE)}",
+        f"recipe={json.dumps(recipe or RECIPE)}",
         "--json",
         *args,
     )
@@ -115,12 +115,13 @@ def test_greedy_post_trains_a_level_one_task(cli, home):
     check_runs_and_route(state, run_dir, events, journal)
 
 
+# The tiny model reads characters: a household observation with its actions is ~1000 tokens.
 @pytest.mark.slow  # the household's held-out episodes are played at each grading
 @pytest.mark.timeout(3600)
 def test_gome_post_trains_the_household_online(cli, home):
     state, run_dir, events, journal = run(
         cli, home, ["household"], "--agent", "gome", "--traces", "1", "--max-steps", "0",
-        "--budget", "30m",
+        "--budget", "30m", recipe={**RECIPE, "max_length": 1024},
     )  # fmt: skip
     [draft] = journal.nodes
     assert (
