@@ -40,7 +40,23 @@ class Skills(Protocol):
     ) -> Outcome: ...
 
 
-class ScriptSkills:
+class ResultLineOutcome:
+    """Reads a run's outcome from the `ASCENT_RESULT {...}` line its script prints: how every
+    bundled family's solutions report."""
+
+    def outcome(
+        self,
+        exit_code: int | None,
+        output: str,
+        seconds: float,
+        quick: bool,
+        timed_out: bool = False,
+        oom: bool = False,
+    ) -> Outcome:
+        return parse_outcome(exit_code, output, seconds, quick, timed_out, oom)
+
+
+class ScriptSkills(ResultLineOutcome):
     """Skills of a family whose solution is one training script rendered from a template with
     TASK and PLAN literals (fine-tuning, RL): what they share. A family sets `family`,
     `plan_model`, `quick_flag`, and writes `profile` (the brief's facts read from the data),
@@ -83,17 +99,6 @@ class ScriptSkills:
     def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]:
         flags = [self.quick_flag] if quick else []
         return [sys.executable, solution_path, "--out", out_path, *flags]
-
-    def outcome(
-        self,
-        exit_code: int | None,
-        output: str,
-        seconds: float,
-        quick: bool,
-        timed_out: bool = False,
-        oom: bool = False,
-    ) -> Outcome:
-        return parse_outcome(exit_code, output, seconds, quick, timed_out, oom)
 
 
 def skills_for(family: str) -> Skills:

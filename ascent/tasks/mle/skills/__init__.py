@@ -6,15 +6,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ascent.drivers.models import Outcome, Solution, TaskBrief
+from ascent.drivers.models import Solution, TaskBrief
 from ascent.tasks.mle.skills.plan import MlePlan, apply_edit, draft_plan
 from ascent.tasks.mle.skills.profile import profile_data
-from ascent.tasks.mle.skills.render import parse_outcome, plan_of, render
+from ascent.tasks.mle.skills.render import plan_of, render
+from ascent.tasks.skills import ResultLineOutcome
 
 __all__ = ["MlePlan", "MleSkills", "plan_of", "render"]
 
 
-class MleSkills:
+class MleSkills(ResultLineOutcome):
     family = "mle"
     solution_file = "solution.py"
     output_name = "submission.csv"
@@ -60,14 +61,3 @@ class MleSkills:
 
     def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]:
         return [sys.executable, solution_path, "--out", out_path, *(["--quick"] if quick else [])]
-
-    def outcome(
-        self,
-        exit_code: int | None,
-        output: str,
-        seconds: float,
-        quick: bool,
-        timed_out: bool = False,
-        oom: bool = False,
-    ) -> Outcome:
-        return parse_outcome(exit_code, output, seconds, quick, timed_out, oom)
