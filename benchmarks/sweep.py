@@ -3,7 +3,8 @@
 1. Wall-clock of a sweep of 8 CPU-bound runs (an agent doing a fixed amount of hashing on one
    core, in the sandbox, with `limits.cpus: 1`) three ways: serial (the local executor with one
    worker: one run after another), the local process pool and a local Ray, both on 2 CPUs.
-   Target: both parallel executors >= 1.8x serial. The sweep's wall-clock covers everything the
+   The three take turns in each of `--rounds` rounds (order rotated) and their medians are
+   compared. Target: both parallel executors >= 1.8x serial. The sweep's wall-clock covers everything the
    user waits for: creating each run, starting its cell, the run, indexing it. Starting Ray
    itself is timed apart (a cluster is usually up already).
 2. Scheduling overhead per run: a sweep of runs of a trivial agent (exits at once), one at a
@@ -11,7 +12,7 @@
    without any executor. For Ray the second such sweep is measured: the first starts Ray's
    workers, which then stay up as on a running cluster.
 
-    python benchmarks/sweep.py [--runs 8] [--iterations 16000] [--trivial 4]
+    python benchmarks/sweep.py [--runs 8] [--iterations 16000] [--trivial 4] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rich.console import Console
 from ascent.config import Paths
 from ascent.execution.base import Executor
 from ascent.execution.local import LocalExecutor
-from ascent.execution.ray_executor import LOOPBACK_ENV, NICENESS_ENV, RayExecutor
+from ascent.execution.ray_executor import LOOPBACK_ENV, NICENESS_ENV, SYSTEM_CONFIG, RayExecutor
 from ascent.execution.spec import validate_spec
 from ascent.execution.state import SweepFolder, SweepState
 from ascent.execution.sweep import SweepRunner, create_sweep
@@ -124,8 +125,8 @@ def in_process_seconds(paths: Paths, store: Store, agents: Path) -> float:
 
 
 def start_ray() -> float | None:
-    """A new local Ray, set up as the executor sets up its own (loopback, workers not niced);
-    the seconds it took, or None when it would not start."""
+    """A new local Ray, set up as the executor sets up its own (loopback, workers not niced,
+    idle workers kept); the seconds it took, or None when it would not start."""
     os.environ.setdefault(LOOPBACK_ENV, "0")
     os.environ.setdefault(NICENESS_ENV, "0")
     import ray
@@ -139,6 +140,7 @@ def start_ray() -> float | None:
                 include_dashboard=False,
                 log_to_driver=False,
                 configure_logging=False,
+                _system_config=SYSTEM_CONFIG,
             )
             return time.perf_counter() - start
         except Exception as exc:
@@ -160,6 +162,9 @@ def main() -> None:
         "--iterations", type=int, default=16000, help="Work of each run (~10 s of a core)."
     )
     parser.add_argument("--trivial", type=int, default=4, help="Trivial runs for the overhead.")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Sweeps of each executor, taking turns (median)."
+    )
     args = parser.parse_args()
     import ray
 
@@ -176,14 +181,13 @@ def main() -> None:
 
         bare = statistics.median(in_process_seconds(paths, store, agents) for _ in range(3))
         trivial: dict[str, float] = {}  # wall-clock per run of a sweep of trivial runs
-        walls: dict[str, float | None] = {"ray": None}
+        measured: dict[str, list[float]] = {"serial": [], "local": [], "ray": []}
         ray_start: float | None = None
         try:
             wall, _ = run_sweep(paths, store, agents, "noop", args.trivial, "serial")
             trivial["serial"] = wall / args.trivial
-            for ex in ("serial", "local"):
-                walls[ex], _ = run_sweep(paths, store, agents, "cpu", args.runs, ex)
             ray_start = start_ray()
+            executors = ["serial", "local"] + (["ray"] if ray_start is not None else [])
             if ray_start is not None:
                 # A first sweep of one-CPU runs side by side starts as many Ray workers as
                 # run at once, with their fork servers, which stay up for the next sweeps (as
@@ -191,14 +195,25 @@ def main() -> None:
                 run_sweep(paths, store, agents, "noop", 2 * CPUS, "ray", cpus=1)
                 wall, _ = run_sweep(paths, store, agents, "noop", args.trivial, "ray", cpus=CPUS)
                 trivial["ray"] = wall / args.trivial
-                walls["ray"], _ = run_sweep(paths, store, agents, "cpu", args.runs, "ray")
+            # The executors take turns within each round, in a rotated order, so that a drift
+            # of the machine's speed (other load, clocks) weighs on all of them alike.
+            for round_ in range(args.rounds):
+                shift = round_ % len(executors)
+                for ex in executors[shift:] + executors[:shift]:
+                    wall, _ = run_sweep(paths, store, agents, "cpu", args.runs, ex)
+                    measured[ex].append(wall)
         finally:
             ray.shutdown()
             store.close()
 
+    walls = {ex: statistics.median(w) if w else None for ex, w in measured.items()}
     serial = walls["serial"]
     assert serial is not None
     print(f"{args.runs} CPU-bound runs of {serial / args.runs:.1f} s each (serial), {CPUS} CPUs")
+    print(f"median of {args.rounds} rounds, the executors taking turns in a rotated order")
+    for ex, values in measured.items():
+        if values:
+            print(f"  {ex:<8} " + "  ".join(f"{v:.1f}" for v in values))
     print(f"{'executor':<34} {'wall s':>8} {'vs serial':>10} {'target':>8}")
     print(f"{'serial (local, 1 worker)':<34} {serial:>8.1f} {1.0:>10.2f}")
     print(ratio_row("local pool (2 workers)", walls["local"], serial))
