@@ -1,5 +1,7 @@
+import multiprocessing
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,33 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     assert len(store.events("r1")) == 200
     assert store.integrity_ok()
     store.close()
+
+
+def _open_at_once(path: str, barrier, errors) -> None:
+    barrier.wait(30)
+    try:
+        Store(Path(path)).close()
+    except StoreError as exc:
+        errors.put(str(exc))
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path):
+    """Cells on one node share a scratch home: each opens its store when it starts."""
+    ctx = multiprocessing.get_context("spawn")
+    path = tmp_path / "shared" / "ascent.db"
+    for _ in range(3):  # a few tries: the race window is small
+        path.parent.mkdir(exist_ok=True)
+        barrier, errors = ctx.Barrier(4), ctx.Queue()
+        workers = [
+            ctx.Process(target=_open_at_once, args=(str(path), barrier, errors)) for _ in range(4)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        assert [w.exitcode for w in workers] == [0] * 4
+        assert errors.empty(), errors.get()
+        with Store(path) as store:
+            assert store.version == LATEST_VERSION
+        for leftover in path.parent.iterdir():
+            leftover.unlink()

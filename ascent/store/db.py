@@ -107,11 +107,14 @@ class Store:
             )
 
     def _migrate(self) -> None:
-        current = self.version
         for version, script in MIGRATIONS:
-            if version <= current:
+            if version <= self.version:
                 continue
             with self.transaction() as conn:
+                # Read again under the write lock: another process opening the same new file
+                # (cells sharing a node's scratch home) may have migrated it meanwhile.
+                if version <= self.version:
+                    continue
                 for statement in _statements(script):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version}")
