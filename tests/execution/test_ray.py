@@ -7,8 +7,11 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
 import threading
 
+import psutil
 import pytest
 from rich.console import Console
 
@@ -17,10 +20,14 @@ from ascent.execution.state import SweepFolder
 from ascent.execution.sweep import SweepRunner, create_sweep
 from ascent.store import Store
 from tests.execution.conftest import (
+    ascent,
     cell_process,
     check_run,
+    cli_env,
+    only_sweep,
     ray_worker_of,
     submitted,
+    sweep_flags,
     tiny_spec,
     wait_for,
 )
@@ -101,3 +108,70 @@ def test_ray_local_two_cpus_retries_a_lost_worker(home, local_ray, monkeypatch):
     events = check_run(home, lost.run_id, segments=2)
     assert [e.submission_id for e in events if e.kind == "submission"] == ["s0001", "s0002"]
     check_run(home, other.run_id, segments=1)
+
+
+@pytest.mark.slow  # starts a second Ray of its own, in the sweep process
+@pytest.mark.timeout(600)
+def test_head_killed_then_resumed_on_ray(home):
+    """kill -9 of `ascent sweep --executor ray` (which started its own Ray): its Ray processes
+    and cells go with it, and `ascent sweep resume` on a new Ray finishes every run without
+    losing or doubling a submission."""
+    pytest.importorskip("ray")
+    flags = [*sweep_flags(0, 1), "--executor", "ray", "--workers", "2"]
+    env = {LOOPBACK_ENV: "0", "SWEEPER_SLEEP": "300"}
+    head = subprocess.Popen(
+        [sys.executable, "-m", "ascent", *flags],
+        env=cli_env(home, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        sweep = wait_for(
+            lambda: (
+                (s := _sweep_if_any(home))
+                and len(s.cells) == 2
+                and all(submitted(home, c.run_id) for c in s.cells)
+                and s
+            ),
+            240,
+            "a submission in every cell",
+        )
+        spawned = psutil.Process(head.pid).children(recursive=True)  # Ray's daemons, workers
+        assert any("raylet" in " ".join(p.cmdline()) for p in spawned)
+    finally:
+        head.send_signal(signal.SIGKILL)
+        head.wait(10)
+    run_ids = [c.run_id for c in sweep.cells]
+    for run_id in run_ids:
+        wait_for(lambda r=run_id: cell_process(home.runs / r) is None, 90, "the cells to stop")
+    wait_for(
+        lambda: not [p for p in spawned if p.is_running() and p.status() != psutil.STATUS_ZOMBIE],
+        90,
+        "the killed head's Ray processes to end",
+    )
+
+    done = ascent(
+        home,
+        "sweep",
+        "resume",
+        sweep.sweep_id,
+        "--executor",
+        "ray",
+        timeout=400,
+        **{**env, "SWEEPER_SLEEP": "0"},
+    )
+    assert done.returncode == 0, done.stderr
+    after = only_sweep(home)
+    assert after.status == "finished" and [c.run_id for c in after.cells] == run_ids
+    for cell in after.cells:
+        assert [a.outcome for a in cell.attempts] == ["lost", "ended"]
+        events = check_run(home, cell.run_id, segments=2)
+        assert [e.submission_id for e in events if e.kind == "submission"] == ["s0001", "s0002"]
+
+
+def _sweep_if_any(home):
+    try:
+        return only_sweep(home)
+    except (ValueError, OSError):
+        return None
