@@ -72,6 +72,8 @@ class Settings:
     group: int = 4
     lora_r: int = 16
     max_turns: int = 8
+    rollout_seeds: int = 8  # training seeds GRPO collects its online rollouts from
+    check_seeds: int = 2  # training seeds each script plays after training, as its own check
     eval_episodes: int = 0  # 0: every held-out seed
     throughput_episodes: int = 10
     batch: int = 10
@@ -173,7 +175,11 @@ def train(
     return out, cpu, outcome.extra
 
 
-def plans(settings: Settings) -> tuple[RlPlan, RlPlan]:
+def plans(settings: Settings, train_seeds: list[int]) -> tuple[RlPlan, RlPlan]:
+    """The two stages' plans; each script checks itself on the last training seeds and GRPO
+    collects rollouts from the first ones (the held-out seeds stay with the evaluation)."""
+    check = train_seeds[-settings.check_seeds :] if settings.check_seeds else train_seeds[-1:]
+    rollout = [s for s in train_seeds if s not in check][: settings.rollout_seeds]
     sft = RlPlan(
         route="sft",
         reward="env",
@@ -184,6 +190,7 @@ def plans(settings: Settings) -> tuple[RlPlan, RlPlan]:
         max_length=settings.max_length,
         max_completion_length=16,
         max_turns=settings.max_turns,
+        env_eval_seeds=check,
     )
     grpo = RlPlan(
         route="grpo",
@@ -196,6 +203,8 @@ def plans(settings: Settings) -> tuple[RlPlan, RlPlan]:
         max_completion_length=16,
         max_length=settings.max_length,
         max_turns=settings.max_turns,
+        env_seeds=rollout,
+        env_eval_seeds=check,
     )
     return sft, grpo
 
@@ -218,7 +227,7 @@ def run_benchmark(private: Path, base: Path, work: Path, settings: Settings) -> 
     stages = []
     rate, trajectories, eval_cpu = evaluate(env, held_out, base, base, batch)
     stages.append(Stage("base", base, rate, len(held_out), 0.0, eval_cpu, {}, trajectories))
-    sft_plan, grpo_plan = plans(settings)
+    sft_plan, grpo_plan = plans(settings, train_seeds)
     note(f"base {rate:.2f}; SFT warm-up")
     sft_dir, cpu, extra = train(work, base, sft_plan, private, settings)
     note(f"SFT trained ({cpu:.0f} CPU-s); held-out episodes")

@@ -80,3 +80,10 @@ def test_arguments_fill_the_settings(bench):
     args, settings = bench.parse(["--model", "tiny-random-llama", "--sft-steps", "5"])
     assert args.model == "tiny-random-llama" and settings.sft_steps == 5
     assert settings.grpo_steps == bench.Settings().grpo_steps
+
+
+def test_stage_plans_split_the_training_seeds(bench):
+    """Each script checks itself on the last training seeds; GRPO's rollouts come from others."""
+    sft, grpo = bench.plans(bench.Settings(rollout_seeds=3, check_seeds=2), list(range(10)))
+    assert sft.env_eval_seeds == grpo.env_eval_seeds == [8, 9]
+    assert grpo.env_seeds == [0, 1, 2] and sft.route == "sft" and grpo.route == "grpo"
