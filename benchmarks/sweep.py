@@ -4,9 +4,9 @@
    core, in the sandbox, with `limits.cpus: 1`) three ways: serial (the local executor with one
    worker: one run after another), the local process pool and a local Ray, both on 2 CPUs.
    The three take turns in each of `--rounds` rounds (order rotated) and their medians are
-   compared. Target: both parallel executors >= 1.8x serial. The sweep's wall-clock covers everything the
-   user waits for: creating each run, starting its cell, the run, indexing it. Starting Ray
-   itself is timed apart (a cluster is usually up already).
+   compared. Target: both parallel executors >= 1.8x serial. The sweep's wall-clock covers
+   everything the user waits for: creating each run, starting its cell, the run, indexing it.
+   Starting Ray itself is timed apart (a cluster is usually up already).
 2. Scheduling overhead per run: a sweep of runs of a trivial agent (exits at once), one at a
    time, its wall-clock per run minus the same run's lifecycle executed in this process
    without any executor. For Ray the second such sweep is measured: the first starts Ray's
