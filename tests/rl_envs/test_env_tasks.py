@@ -4,16 +4,10 @@ training one, submits a copy of the base model; grading plays it on held-out see
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from ascent.config import Paths
-from ascent.record.recorder import read_events
 from ascent.tasks.registry import Registry
-
-AGENT = Path(__file__).parent / "agent"
+from tests.rl_envs.conftest import play_through_dojo
 
 
 def test_level_three_tasks_are_registered():
@@ -26,41 +20,18 @@ def test_level_three_tasks_are_registered():
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("task_id", ["shopping", "household"])
 def test_task_runs_through_the_dojo(cli, tmp_path, monkeypatch, task_id):
-    home = Paths(tmp_path / "home").ensure()
-    monkeypatch.setenv("ASCENT_HOME", str(home.home))
-    result = cli(
-        "run",
-        "--task",
-        task_id,
-        "--agent",
-        "env-player",
-        "--agent-dir",
-        str(AGENT),
-        "--base-model",
-        "tiny-random-llama",
-        "--budget",
-        "6m",
-        "--json",
-    )
-    assert result.exit_code == 0, result.stderr
-    state = json.loads(result.stdout)
-    run_dir = home.runs / state["run_id"]
-    log = json.loads((run_dir / "workspace" / "output" / "env_log.json").read_text())
-    assert state["status"] == "finished" and state["final"]["valid"], (state, log)
+    run = play_through_dojo(cli, tmp_path, monkeypatch, task_id)
+    log, trajectories = run.log, run.trajectories
     assert log["episodes"][0]["success"]  # the demonstration replays to success
     assert log["held_out"][0] == 403
-    trajectories = [
-        json.loads(x) for x in (run_dir / "trajectories.jsonl").read_text().splitlines()
-    ]
     assert [t["episode_id"] for t in trajectories] == [e["id"] for e in log["episodes"]]
     assert [[s["action"] for s in t["steps"]] for t in trajectories] == [
         e["steps"] for e in log["episodes"]
     ]
-    events = read_events(run_dir / "events.jsonl")
-    assert len([e for e in events if e.kind == "env_episode"]) == 3
-    assert any(e.kind == "refusal" and "training seed" in e.reason for e in events)
-    entry = json.loads((run_dir / "submissions" / "s0001.json").read_text())
+    assert len([e for e in run.events if e.kind == "env_episode"]) == 3
+    assert any(e.kind == "refusal" and "training seed" in e.reason for e in run.events)
+    entry = run.submission
     assert "copy_model" in entry["flags"] and entry["status"] == "ok"
     assert entry["details"]["episodes"] >= 10 and 0.0 <= entry["score"] <= 1.0
-    instructions = (run_dir / "workspace" / "INSTRUCTIONS.md").read_text()
+    instructions = (run.run_dir / "workspace" / "INSTRUCTIONS.md").read_text()
     assert "## The environment API" in instructions and "/env/step" in instructions

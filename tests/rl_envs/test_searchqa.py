@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from ascent.harness.budget import Budget
 from ascent.harness.grading.client import GradingClient
 from ascent.harness.grading.server import ServerThread, create_app
 from ascent.harness.grading.service import GradingService, ServiceConfig
-from ascent.record.recorder import Recorder, read_events
+from ascent.record.recorder import Recorder
 from ascent.tasks.ft.models import TINY
 from ascent.tasks.grading import Grader
 from ascent.tasks.prepare import prepare_task
@@ -32,10 +31,10 @@ from ascent.tasks.rl.envs.searchqa import (
     normalise,
     write_corpus,
 )
+from tests.rl_envs.conftest import play_through_dojo
 
 TRAIN, TEST = list(range(100, 160)), list(range(9000, 9020))
 TOKEN = "searchqa-token-7"
-AGENT = Path(__file__).parent / "agent"
 
 
 @pytest.fixture(scope="module")
@@ -205,38 +204,15 @@ def test_the_env_api_serves_search_qa_episodes(prepared, tmp_path, monkeypatch):
 @pytest.mark.slow  # a grading of 20 held-out episodes: minutes on a loaded 2-core box
 @pytest.mark.timeout(1200)
 def test_search_qa_runs_through_the_dojo(cli, tmp_path, monkeypatch):
-    home = Paths(tmp_path / "home").ensure()
-    monkeypatch.setenv("ASCENT_HOME", str(home.home))
-    result = cli(
-        "run",
-        "--task",
-        "search-qa",
-        "--agent",
-        "env-player",
-        "--agent-dir",
-        str(AGENT),
-        "--base-model",
-        "tiny-random-llama",
-        "--budget",
-        "6m",
-        "--json",
-    )
-    assert result.exit_code == 0, result.stderr
-    state = json.loads(result.stdout)
-    run_dir = home.runs / state["run_id"]
-    log = json.loads((run_dir / "workspace" / "output" / "env_log.json").read_text())
-    assert state["status"] == "finished" and state["final"]["valid"], (state, log)
+    run = play_through_dojo(cli, tmp_path, monkeypatch, "search-qa")
+    log, trajectories = run.log, run.trajectories
     assert log["episodes"][0]["success"]  # the demonstration replays to success
     assert not log["episodes"][1]["success"]  # `search <words>` ten times: the step limit
     assert log["held_out"][0] == 403
-    trajectories = [
-        json.loads(x) for x in (run_dir / "trajectories.jsonl").read_text().splitlines()
-    ]
     assert [t["episode_id"] for t in trajectories] == [e["id"] for e in log["episodes"]]
     assert trajectories[1]["done_reason"] == "step_limit"
-    events = read_events(run_dir / "events.jsonl")
-    assert len([e for e in events if e.kind == "env_episode"]) == 3
-    assert any(e.kind == "refusal" and "training seed" in e.reason for e in events)
-    entry = json.loads((run_dir / "submissions" / "s0001.json").read_text())
+    assert len([e for e in run.events if e.kind == "env_episode"]) == 3
+    assert any(e.kind == "refusal" and "training seed" in e.reason for e in run.events)
+    entry = run.submission
     assert "copy_model" in entry["flags"] and entry["status"] == "ok"
     assert entry["details"]["episodes"] >= 10 and 0.0 <= entry["score"] <= 1.0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ascent.config import Paths
+from ascent.errors import TaskPrepareError
 from ascent.tasks.ft.models import TINY, ensure_base_model
 from ascent.tasks.prepare import PreparedTask, prepare_task
 from ascent.tasks.registry import Registry
@@ -71,3 +72,27 @@ def prepared_real(real_task, rl_home):
 @pytest.fixture(scope="session")
 def tiny_base(data_env, rl_home) -> Path:
     return ensure_base_model(TINY, rl_home)
+
+
+def prepare_error(real_task, data_env, tmp_path, task_id: str) -> TaskPrepareError:
+    """The error preparing `task_id` gives when its data variable is unset (restored after)."""
+    var, folder = ENV[task_id]
+    data_env.delenv(var)
+    try:
+        with pytest.raises(TaskPrepareError) as caught:
+            prepare_task(real_task(task_id), Paths(tmp_path / "home").ensure())
+    finally:
+        data_env.setenv(var, str(folder))
+    return caught.value
+
+
+def play(env, seed: int, actions: list[str]):
+    """Play `actions` from `seed`'s start; the result of the last step taken (the episode may
+    have ended before the last action)."""
+    episode = env.episode()
+    episode.reset(seed)
+    for action in actions:
+        result = episode.step(action)
+        if result.done:
+            break
+    return result

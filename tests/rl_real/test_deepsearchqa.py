@@ -17,7 +17,7 @@ from ascent.tasks.rl.envs.deepsearchqa import DsqaQuestion, correct
 from ascent.tasks.rl.envs.grading import EnvGrader
 from ascent.tasks.rl.envs.rollout import Trajectory, expert_policy_rollout
 from ascent.tasks.rl.kit import read_jsonl
-from tests.rl_real.conftest import ENV
+from tests.rl_real.conftest import ENV, play, prepare_error
 from tests.rl_real.test_real_tasks import perturbed_copy
 
 VAR, FIXTURE = ENV["deepsearchqa"]
@@ -28,35 +28,12 @@ def env(prepared_real):
     return open_environment(prepared_real("deepsearchqa").private)
 
 
-def play(env, seed: int, actions: list[str]):
-    episode = env.episode()
-    episode.reset(seed)
-    for action in actions:
-        result = episode.step(action)
-        if result.done:
-            return result
-    return result
-
-
 def seed_of(env, start: str) -> int:
     return next(s for s, q in env.records.items() if q.problem.startswith(start))
 
 
-def test_listed_as_a_level_three_task_needing_data(cli, data_env):
-    result = cli("tasks", "list", "--family", "rl", "--json")
-    assert result.exit_code == 0, result.stderr
-    listed = {r["id"]: r for r in json.loads(result.stdout)}
-    assert listed["deepsearchqa"]["type"] == "level 3" and listed["deepsearchqa"]["needs_data"]
-
-
 def test_missing_questions_name_the_dataset(real_task, data_env, tmp_path):
-    data_env.delenv(VAR)
-    try:
-        with pytest.raises(TaskPrepareError) as caught:
-            prepare_task(real_task("deepsearchqa"), Paths(tmp_path / "home").ensure())
-    finally:
-        data_env.setenv(VAR, str(FIXTURE))
-    error = caught.value
+    error = prepare_error(real_task, data_env, tmp_path, "deepsearchqa")
     assert "DeepSearchQA questions are not on this machine" in error.message
     assert "google/deepsearchqa" in error.message and "DSQA-full.csv" in error.message
     assert VAR in (error.hint or "") and "questions.jsonl" in (error.hint or "")

@@ -17,7 +17,7 @@ from ascent.tasks.ft.grading import FtGrader
 from ascent.tasks.prepare import prepare_task
 from ascent.tasks.rl import judge
 from ascent.tasks.rl.kit import read_jsonl
-from tests.rl_real.conftest import DATA, ENV
+from tests.rl_real.conftest import DATA, ENV, prepare_error
 
 TASKS = ["gsm8k", "humaneval", "alpaca-eval"]
 
@@ -34,27 +34,22 @@ def test_listed_as_rl_tasks_needing_data(cli, data_env):
     result = cli("tasks", "list", "--family", "rl", "--json")
     assert result.exit_code == 0, result.stderr
     listed = {r["id"]: r for r in json.loads(result.stdout)}
-    assert {listed[t]["type"] for t in TASKS} == {"level 1", "level 2"}
-    assert listed["alpaca-eval"]["type"] == "level 2"
-    assert all(listed[t]["needs_data"] for t in TASKS)
+    levels = {t: listed[t]["type"] for t in ENV}
+    assert levels == {
+        "gsm8k": "level 1", "humaneval": "level 1", "alpaca-eval": "level 2",
+        "webshop": "level 3", "deepsearchqa": "level 3",
+    }  # fmt: skip
+    assert all(listed[t]["needs_data"] for t in ENV)
     assert not listed.get("arithmetic-rl", {"needs_data": False})["needs_data"]
 
 
 @pytest.mark.parametrize("task_id", TASKS)
 def test_missing_data_is_a_clear_prepare_error(task_id, real_task, data_env, tmp_path):
-    from ascent.config import Paths
-
-    var, _ = ENV[task_id]
-    data_env.delenv(var)
-    try:
-        with pytest.raises(TaskPrepareError) as caught:
-            prepare_task(real_task(task_id), Paths(tmp_path / "home").ensure())
-    finally:
-        data_env.setenv(var, str(ENV[task_id][1]))
-    error = caught.value
+    error = prepare_error(real_task, data_env, tmp_path, task_id)
     hf_id = {"gsm8k": "openai/gsm8k", "humaneval": "openai/openai_humaneval"}.get(
         task_id, "tatsu-lab/alpaca_eval"
     )
+    var = ENV[task_id][0]
     assert "not on this machine" in error.message and hf_id in error.message
     assert var in (error.hint or "") and f"ASCENT_RL_DATA/{task_id}" in (error.hint or "")
 

@@ -16,7 +16,7 @@ from ascent.tasks.rl.envs import open_environment
 from ascent.tasks.rl.envs.grading import EnvGrader
 from ascent.tasks.rl.envs.rollout import Trajectory, expert_policy_rollout
 from ascent.tasks.rl.kit import read_jsonl
-from tests.rl_real.conftest import DATA, ENV
+from tests.rl_real.conftest import DATA, ENV, play, prepare_error
 from tests.rl_real.test_real_tasks import perturbed_copy
 
 VAR, FIXTURE = ENV["webshop"]
@@ -27,35 +27,12 @@ def env(prepared_real):
     return open_environment(prepared_real("webshop").private)
 
 
-def play(env, seed: int, actions: list[str]) -> tuple[float, bool]:
-    episode = env.episode()
-    episode.reset(seed)
-    for action in actions:
-        result = episode.step(action)
-        if result.done:
-            return result.reward, result.success
-    raise AssertionError(f"the episode did not end after {actions}")
-
-
 def seed_of(env, text: str) -> int:
     return next(s for s, g in env.goals.items() if g.text.startswith(text))
 
 
-def test_listed_as_a_level_three_task_needing_data(cli, data_env):
-    result = cli("tasks", "list", "--family", "rl", "--json")
-    assert result.exit_code == 0, result.stderr
-    listed = {r["id"]: r for r in json.loads(result.stdout)}
-    assert listed["webshop"]["type"] == "level 3" and listed["webshop"]["needs_data"]
-
-
 def test_missing_data_names_the_files_and_where_to_put_them(real_task, data_env, tmp_path):
-    data_env.delenv(VAR)
-    try:
-        with pytest.raises(TaskPrepareError) as caught:
-            prepare_task(real_task("webshop"), Paths(tmp_path / "home").ensure())
-    finally:
-        data_env.setenv(VAR, str(FIXTURE))
-    error = caught.value
+    error = prepare_error(real_task, data_env, tmp_path, "webshop")
     assert "WebShop data is not on this machine" in error.message
     assert "items_human_ins.json" in error.message and "items_shuffle_1000.json" in error.message
     assert VAR in (error.hint or "") and "setup.sh" in (error.hint or "")
@@ -99,21 +76,23 @@ def test_reward_counts_attributes_options_price_and_type(env):
     seed = seed_of(env, "i want a slim fit long sleeve")  # light blue, large; two attributes
     shirt = "click[B0FX000003]"
     right = [shirt, "choose[color: light blue]", "choose[size: large]", "buy"]
-    assert play(env, seed, ["search[slim fit dress shirt]", *right]) == (1.0, True)
+    bought = play(env, seed, ["search[slim fit dress shirt]", *right])
+    assert bought.done and (bought.reward, bought.success) == (1.0, True)
     # one of the two options wrong: 4 of the 5 requirements
     wrong_size = [shirt, "choose[color: light blue]", "choose[size: small]", "buy"]
-    reward, success = play(env, seed, ["search[slim fit dress shirt]", *wrong_size])
-    assert reward == pytest.approx(4 / 5) and not success
+    bought = play(env, seed, ["search[slim fit dress shirt]", *wrong_size])
+    assert bought.done and bought.reward == pytest.approx(4 / 5) and not bought.success
     # no option chosen: attributes and price only
-    assert play(env, seed, ["search[slim fit dress shirt]", shirt, "buy"])[0] == pytest.approx(
-        3 / 5
-    )
+    bought = play(env, seed, ["search[slim fit dress shirt]", shirt, "buy"])
+    assert bought.done and bought.reward == pytest.approx(3 / 5)
     # another dress shirt: same kind, neither attribute, the grey option is not asked for
     other = ["search[regular fit dress shirt]", "click[B0FX000004]", "choose[size: large]", "buy"]
-    assert play(env, seed, other)[0] == pytest.approx(2 / 5)
+    bought = play(env, seed, other)
+    assert bought.done and bought.reward == pytest.approx(2 / 5)
     # a product of another kind scores nothing, whatever it meets
     bars = ["search[snack bars]", "click[B0FX000005]", "buy"]
-    assert play(env, seed, bars) == (0.0, False)
+    bought = play(env, seed, bars)
+    assert bought.done and (bought.reward, bought.success) == (0.0, False)
 
 
 def test_price_limit_counts(env):
