@@ -21,9 +21,10 @@ them. CPU-seconds are the processes' user + system time (both cores count), so t
 depend on how loaded the machine is.
 
 Uses $ASCENT_HOME (prepares the household task there once, ~1 minute; converts SmolLM2 once).
-Run time: with `--model tiny-random-llama` and tiny sizes, 43 minutes on the 2-core development
-machine under heavy shared load; with SmolLM2 and the defaults not measured yet, expected ~30-40
-minutes on 2 idle cores (docs/rl-envs.md, "Household RL benchmark").
+Run time: with SmolLM2 and the defaults, 47 minutes on 2 cores with `--threads 1` (use it
+whenever anything else runs: two-thread torch processes sharing two cores spin); with
+`--model tiny-random-llama` and tiny sizes, 43 minutes under heavy shared load
+(docs/rl-envs.md, "Household RL benchmark").
 """
 
 from __future__ import annotations
