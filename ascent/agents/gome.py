@@ -6,7 +6,11 @@ the success memory (momentum) and skip recent failures; implement the best; run 
 then in full; accept it as the trace's new best if local validation improves, else remember the
 failure; submit when it beats everything submitted. Several traces start from deliberately
 different drafts, run side by side, share their memories at intervals, and end in a merge (an
-ensemble of the trace bests). The final submission is chosen by local validation.
+ensemble of the trace bests, joined by the best model of another family when the bests are all
+one family), submitted when it is as good as the best member within that member's standard
+error. The final submission is chosen by local validation with the one-standard-error rule
+(`robust_choice`): of the candidates validation cannot tell apart, the ensemble, else the
+steadiest across folds.
 
 Options: traces (K), diagnosis (on/off), memory (on/off), share_every (rounds), max_steps,
 recipe (plan overrides applied to every draft, e.g. a smaller run).
@@ -18,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ascent.agents.core import AgentContext, Journal, Node
 from ascent.agents.memory import Memory
-from ascent.agents.search import SearchAgent, scores
+from ascent.agents.search import SearchAgent, robust_choice, scores
 from ascent.drivers.models import DiagnoseRequest, Diagnosis, Hypothesis, ProposeRequest
 from ascent.errors import DriverError
 
@@ -258,9 +262,13 @@ class Gome(SearchAgent):
         )
 
     def _merge(self, ctx: AgentContext, journal: Journal, best: dict[int, int]) -> None:
+        """Ensemble the traces' bests (plus the best of another model family when they are
+        all one family: averaging similar models cancels little), and submit the ensemble when
+        it is as good as the best member within that member's standard error."""
         ids = sorted(set(best.values()))
         if len(ids) < 2 or ctx.should_stop(reserve=5):
             return
+        ids += self._other_family(journal, ids, ctx.higher_is_better)
         members = [journal.get(i) for i in ids]
         solution = ctx.skills.ensemble([n.solution for n in members], ctx.brief)
         if solution is None:
@@ -274,9 +282,30 @@ class Gome(SearchAgent):
         )
         self.run_node(ctx, node)
         improved = node.ok and ctx.better(node.outcome.valid_score, top.outcome.valid_score)
-        ctx.step("merge", node=node.id, members=ids, improved=improved, **scores(node))
-        if improved:
-            self.maybe_submit(ctx, journal, node, reserve=0)
+        close = node.ok and robust_choice([top, node], ctx.higher_is_better) is node
+        ctx.step(
+            "merge", node=node.id, members=ids, improved=improved, as_good=close, **scores(node)
+        )
+        if close:
+            self.maybe_submit(ctx, journal, node, reserve=0, robust=True)
+
+    @staticmethod
+    def _other_family(journal: Journal, ids: list[int], higher_is_better: bool) -> list[int]:
+        """The best single model of a family none of `ids` uses, if `ids` share one family."""
+        families = {journal.get(i).solution.plan.get("model") for i in ids}
+        if len(families) != 1 or None in families:
+            return []
+        others = [
+            n
+            for n in journal.nodes
+            if n.ok
+            and not n.solution.plan.get("members")
+            and n.solution.plan.get("model") not in families
+        ]
+        if not others:
+            return []
+        sign = 1.0 if higher_is_better else -1.0
+        return [max(others, key=lambda n: sign * n.outcome.valid_score).id]  # type: ignore[union-attr,operator]
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod

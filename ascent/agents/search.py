@@ -7,6 +7,7 @@ so a broken edit costs seconds, not minutes.
 from __future__ import annotations
 
 import logging
+import math
 
 from ascent.agents.core import Agent, AgentContext, Journal, Node
 from ascent.drivers.models import (
@@ -124,13 +125,24 @@ class SearchAgent(Agent):
         return found
 
     def maybe_submit(
-        self, ctx: AgentContext, journal: Journal, node: Node, reserve: int = SUBMISSION_RESERVE
+        self,
+        ctx: AgentContext,
+        journal: Journal,
+        node: Node,
+        reserve: int = SUBMISSION_RESERVE,
+        robust: bool = False,
     ) -> bool:
-        """Submit when the node beats every submitted node on local validation."""
+        """Submit when the node beats every submitted node on local validation (`robust`: when
+        the final choice among them and it would be it, see `robust_choice`)."""
         if not node.ok or ctx.remaining_submissions() <= reserve:
             return False
         submitted = [n for n in journal.nodes if n.submission_id is not None and n.ok]
-        if any(not ctx.better(node.outcome.valid_score, n.outcome.valid_score) for n in submitted):
+        if robust:
+            if robust_choice([*submitted, node], ctx.higher_is_better) is not node:
+                return False
+        elif any(
+            not ctx.better(node.outcome.valid_score, n.outcome.valid_score) for n in submitted
+        ):
             return False
         result = ctx.submit(node)
         if result is None:
@@ -148,7 +160,9 @@ class SearchAgent(Agent):
 
     def finalize(self, ctx: AgentContext, journal: Journal) -> None:
         """Choose the final submission by local validation, not by the public split: the public
-        split is small and was seen many times, so its best is partly luck."""
+        split is small and was seen many times, so its best is partly luck. Among submitted
+        nodes as good as the best within its standard error, the most robust one wins
+        (`robust_choice`)."""
         submitted = [n for n in journal.nodes if n.submission_id is not None and n.ok]
         if not submitted:
             best = self.best(journal, ctx)
@@ -157,18 +171,47 @@ class SearchAgent(Agent):
                 submitted = [best] if best.submission_id else []
         if not submitted:
             return
-        chosen = submitted[0]
-        for node in submitted[1:]:
-            if ctx.better(node.outcome.valid_score, chosen.outcome.valid_score):
-                chosen = node
+        chosen = robust_choice(submitted, ctx.higher_is_better)
         ctx.select_submission(chosen.submission_id)  # type: ignore[arg-type]
         ctx.step(
             "final",
             node=chosen.id,
             submission=chosen.submission_id,
-            valid_score=chosen.outcome.valid_score,
+            valid_score=chosen.outcome.valid_score,  # type: ignore[union-attr]
             public_score=chosen.public_score,
         )
+
+
+def standard_error(node: Node) -> float:
+    """The standard error of a node's cross-validated score: its fold spread over the square
+    root of its number of folds (0 when the solution reports no spread)."""
+    assert node.outcome is not None
+    folds = max(1, int(node.solution.plan.get("folds") or 1))
+    return (node.outcome.valid_std or 0.0) / math.sqrt(folds)
+
+
+def robust_choice(nodes: list[Node], higher_is_better: bool) -> Node:
+    """The one-standard-error rule: every node whose validation score is within one standard
+    error of the best one's is as good as far as validation can tell; of those, take an
+    ensemble (more members first: averaging cancels the luck of single models), then the
+    smallest fold spread, then the better score. On small data a single model whose folds
+    disagree wildly can top validation by luck and lose on held-out data."""
+    sign = 1.0 if higher_is_better else -1.0
+
+    def score(n: Node) -> float:
+        return sign * n.outcome.valid_score  # type: ignore[union-attr,operator]
+
+    best = max(nodes, key=score)
+    close = [n for n in nodes if score(n) >= score(best) - standard_error(best)]
+    return min(
+        close,
+        key=lambda n: (
+            -len(n.solution.plan.get("members") or []),
+            n.outcome.valid_std or 0.0,  # type: ignore[union-attr]
+            -score(n),
+            n.id,
+        ),
+    )
 
 
 def _scores(node: Node) -> dict:
