@@ -3,6 +3,8 @@ identically, malformed actions, step limits, and the batched rollout runner."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ascent.tasks.rl.envs.base import EnvError, parse_action
@@ -27,6 +29,49 @@ def test_household_expert_solves_every_goal(household):
         assert trajectory.success and trajectory.done_reason == "success", trajectory
         assert trajectory.reward == 1.0 and trajectory.steps[-1].reward == 1.0
         assert all(s.reward == 0.0 for s in trajectory.steps[:-1])
+
+
+def test_household_progress_rises_with_the_expert_and_falls_on_a_detour(household):
+    for seed in HOUSE_SEEDS:
+        episode = household.episode()
+        progress = [episode.reset(seed).progress]
+        progress += [episode.step(a).observation.progress for a in episode.expert()]
+        episode.close()
+        assert progress[0] == 0.0 and progress[-1] == 1.0, progress
+        assert all(a < b for a, b in itertools.pairwise(progress)), progress
+    seed = HOUSE_SEEDS[0]
+    thing = household.goal(seed).object
+    episode = household.episode()
+    episode.reset(seed)
+    plan = episode.expert()
+    taken = next(i for i, a in enumerate(plan) if a.startswith("take "))
+    held = [episode.step(a) for a in plan[: taken + 1]][-1].observation.progress
+    dropped = episode.step(f"drop {thing}")
+    assert "drop" in dropped.observation.text.lower() and dropped.observation.progress < held
+    assert episode.step("").observation.progress == dropped.observation.progress  # malformed
+    assert episode.step(f"take {thing}").observation.progress == held
+    finish = [episode.step(a) for a in plan[taken + 1 :]]
+    assert finish[-1].success and finish[-1].observation.progress == 1.0
+    episode.close()
+
+
+def test_household_rooms_are_described_from_the_game_state(household):
+    seed = HOUSE_SEEDS[0]
+    layout = household.layout(household.goal(seed).game)
+    episode = household.episode()
+    text = episode.reset(seed).text
+    assert text.startswith(f"You are in the {layout.start}. You see ")
+    for rec in (r for r in layout.receptacles if r.room == layout.start):
+        closed = rec.kind == "container" and rec.closed
+        assert (f"a {rec.name} (closed)" in text) == closed, text
+        things = [o for o, at in layout.objects.items() if at == rec.name]
+        assert all((f"a {o}" in text) != closed for o in things), text  # hidden when closed
+    side = "east" if layout.rooms.index(layout.start) == 0 else "west"
+    assert text.endswith(f"Exits: {side}.")
+    other = next(r for r in layout.rooms if r != layout.start)
+    moved = episode.step(f"go {side}").observation.text
+    assert moved.startswith(f"You are in the {other}.") and "Classic" not in moved
+    episode.close()
 
 
 def test_household_replays_a_seed_identically(household):

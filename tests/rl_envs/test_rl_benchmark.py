@@ -5,13 +5,17 @@ throughput passes, so that the benchmark cannot rot."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 
 from ascent.tasks.ft.models import build_tiny_model
+from ascent.tasks.rl.envs import open_environment
 from ascent.tasks.rl.envs.base import EnvConfig, write_config
 from ascent.tasks.rl.envs.household import generate_games
+from ascent.tasks.rl.skills import TEMPLATE, RlPlan
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -83,7 +87,43 @@ def test_arguments_fill_the_settings(bench):
 
 
 def test_stage_plans_split_the_training_seeds(bench):
-    """Each script checks itself on the last training seeds; GRPO's rollouts come from others."""
+    """Each script checks itself on the last training seeds; GRPO's rollouts come from others,
+    spread over them (a house's seeds are consecutive)."""
     sft, grpo = bench.plans(bench.Settings(rollout_seeds=3, check_seeds=2), list(range(10)))
     assert sft.env_eval_seeds == grpo.env_eval_seeds == [8, 9]
-    assert grpo.env_seeds == [0, 1, 2] and sft.route == "sft" and grpo.route == "grpo"
+    assert grpo.env_seeds == [0, 2, 4] and sft.route == "sft" and grpo.route == "grpo"
+    assert grpo.progress_weight == 0.5 and sft.progress_weight == 0.0
+    _, every = bench.plans(bench.Settings(rollout_seeds=20, check_seeds=1), list(range(5)))
+    assert every.env_seeds == [0, 1, 2, 3]
+
+
+def test_shaped_environment_reward_tells_a_step_forward_from_a_wasted_one(
+    bench, houses, monkeypatch
+):
+    """The training script's GRPO reward on a real house: with progress shaping the expert's
+    next action scores above a wasted one and a step back below it; without, all score 0 until
+    the goal is reached."""
+    env = open_environment(houses)
+    seed = env.seeds("train")[0]
+    episode = env.episode()
+    episode.reset(seed)
+    plan = episode.expert()
+    episode.close()
+    taken = next(i for i, a in enumerate(plan) if a.startswith("take "))
+    thing = env.goal(seed).object
+    monkeypatch.setenv("ASCENT_RL_ENV", "rlbench:household_client")
+    monkeypatch.setenv(bench.ENV_VAR, str(houses))
+    spec = importlib.util.spec_from_file_location("rl_template_shaping", TEMPLATE)
+    assert spec is not None and spec.loader is not None
+    template = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template)
+
+    def rewards(weight: float) -> list[float]:
+        template.PLAN = RlPlan(reward="env", progress_weight=weight).model_dump()
+        history = json.dumps(plan[: taken + 1])  # holding the goal's object
+        actions = [plan[taken + 1], "dance", f"drop {thing}"]
+        return template.env_reward(actions, [seed] * 3, [history] * 3)
+
+    forward, wasted, back = rewards(0.5)
+    assert forward > 0 and wasted == 0 and back < 0, (forward, wasted, back)
+    assert rewards(0.0) == [float(len(plan) == taken + 2), 0.0, 0.0]

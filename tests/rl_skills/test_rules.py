@@ -46,6 +46,7 @@ def test_first_routes_by_level():
     level3 = draft_plan(brief(3).profile, 0)
     assert level3.route == "sft_then_grpo" and level3.reward == "env"
     assert level3.max_completion_length <= 32  # short actions on CPU
+    assert level3.progress_weight > 0  # sparse success rewards are shaped by progress
     # without demonstrations nothing supervised can start: GRPO on the reward
     assert draft_plan(brief(3, demonstrations=0).profile, 0).route == "grpo"
 
@@ -80,6 +81,21 @@ def test_flat_zero_reward_means_warm_up_first():
     # no demonstrations: rejection sampling with more samples instead
     alone = rl.changes("warmup", brief(1, demonstrations=0), plan)
     assert [h.edit["route"] for h in alone] == ["sft_rejection"]
+
+
+def test_flat_zero_environment_reward_after_warm_up_means_shaping():
+    flat = ok(reward_first=0.0, reward_last=0.0, rollout_return=0.25)
+    plan = RlPlan(route="sft_then_grpo", reward="env")
+    d = rl.diagnose(brief(3), plan, flat)
+    assert d.direction == "shape"
+    [move] = rl.changes("shape", brief(3), plan)
+    skills = RlSkills()
+    edited = skills.apply(skills.solution(plan, brief(3)), move.edit, brief(3))
+    assert edited.plan["progress_weight"] == pytest.approx(0.5)
+    # already shaped, or a level without an environment: warm up first
+    shaped = plan.model_copy(update={"progress_weight": 0.5})
+    assert rl.diagnose(brief(3), shaped, flat).direction == "warmup"
+    assert rl.diagnose(brief(1), RlPlan(route="grpo"), flat).direction == "warmup"
 
 
 def test_kl_blow_up_and_nan_lower_the_learning_rate():

@@ -7,7 +7,9 @@ Routes by level (first drafts live in the skills' `draft_plan`; these rules move
 - level 2 (judge reward): SFT on the references, then DPO from judge preferences (beta ~0.1);
   judges favour longer replies, so replies growing well past the references' length are a
   warning sign (stronger beta, shorter completions, only clear preferences).
-- level 3 (online): SFT warm-up on expert demonstrations, then GRPO on online rollouts.
+- level 3 (online): SFT warm-up on expert demonstrations, then GRPO on online rollouts; an
+  environment's success reward is sparse (one action of an episode earns it), so GRPO's reward
+  adds the change of the progress the environment reports (potential-based shaping).
 
 Hyper-parameters stay within what works for small models: group size 4-8, KL beta 0-0.04,
 learning rate 1e-6..5e-5 for full weights and ~1e-4 for LoRA, short completions on CPU.
@@ -26,6 +28,7 @@ from ascent.tasks.rl.skills.plan import RlPlan, default_lr
 
 DIRECTIONS = (
     "warmup",
+    "shape",
     "rl",
     "format",
     "stabilise",
@@ -108,11 +111,20 @@ def diagnose(brief: TaskBrief, plan: RlPlan | None, outcome: Outcome) -> Diagnos
     kl = extra.get("kl_last")
     if kl is not None and kl > KL_LIMIT:
         return found("the policy ran away from the reference", "stabilise", 0.05, 0.8, f"KL {kl}")
-    if (
+    flat = (
         route in ("grpo", "sft_then_grpo")
         and extra.get("reward_last") == 0
         and not extra.get("reward_first")
-    ):
+    )
+    if flat and _level(brief) == 3 and plan is not None and not plan.progress_weight:
+        return found(
+            "GRPO rewards stayed at 0: success alone is too sparse a reward for single steps",
+            "shape",
+            0.1,
+            0.8,
+            f"reward {extra.get('reward_first')} -> {extra.get('reward_last')}",
+        )
+    if flat:
         return found(
             "GRPO rewards stayed at 0: every group is all-fail, no advantage to learn from",
             "warmup",
@@ -218,6 +230,15 @@ def changes(direction: str, brief: TaskBrief, plan: RlPlan) -> list[Hypothesis]:
         )
         if plan.route == "sft_then_grpo":
             out.append(("warmup:longer", {"scale": {"sft_steps": 2}}, 0.9, "a longer warm-up"))
+    elif direction == "shape":
+        out.append(
+            (
+                "reward:progress",
+                {"progress_weight": 0.5},
+                1.0,
+                "pay each step's progress toward the goal, not only the final success",
+            )
+        )
     elif direction == "rl":
         route = "sft_then_grpo" if demos else "grpo"
         out.append(

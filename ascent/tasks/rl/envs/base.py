@@ -58,6 +58,11 @@ class Observation(BaseModel):
     step: int
     max_steps: int
     prompt: str = ""
+    progress: float | None = Field(
+        None,
+        description="How much of the way to the goal is done, in [0, 1], for environments "
+        "that can tell (a signal for reward shaping; the score is success alone).",
+    )
 
 
 class StepResult(BaseModel):
@@ -144,6 +149,10 @@ class Episode(ABC):
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release what the episode holds (a game process...)."""
 
+    def progress(self) -> float | None:
+        """How much of the way to the goal is done, in [0, 1]; None when unknown."""
+        return None
+
     # -- the shared rules ----------------------------------------------------------------------
     def reset(self, seed: int) -> Observation:
         self.seed, self.steps, self.done = seed, 0, False
@@ -194,6 +203,7 @@ class Episode(ABC):
             step=self.steps,
             max_steps=self.config.max_steps,
             prompt=render_prompt(self._goal, self._opening, self.history, self._admissible),
+            progress=self.progress(),
         )
 
 

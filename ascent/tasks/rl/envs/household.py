@@ -5,8 +5,11 @@ receptacles that are containers (opened before use) or supporters, portable obje
 them, and a goal "put the mug in the cabinet". Houses are built with TextWorld's `GameMaker` and
 compiled with its bundled Inform 7 at prepare time; several goals are played in each house, and
 success is read from the game state's facts (`in(mug, cabinet)`), so one compiled game serves many
-episodes. The expert plans the walk, the opening, the taking and the putting from the house's
-layout, and its actions are checked against the real game by the tests.
+episodes. A room is described tersely from the game's facts (`describe`), in place of
+TextWorld's generated prose; what actions answer is TextWorld's own text. The expert plans the
+walk, the opening, the taking and the putting from the house's layout or from any state of a
+running game (which also gives the episode's `progress`), and its actions are checked against
+the real game by the tests.
 """
 
 from __future__ import annotations
@@ -103,11 +106,46 @@ def goals_of(layout: Layout, game: str, seeds: list[int]) -> list[Goal]:
     ]
 
 
-def expert_plan(layout: Layout, goal: Goal) -> list[str]:
-    """Walk to the object, open its container, take it, walk to the target, open, put."""
+class HouseState(BaseModel):
+    """What the expert's plan depends on: the player's room, where the goal's object is (a
+    receptacle, a room's floor, or `I` when carried) and which containers stand open."""
+
+    here: str
+    holder: str
+    opened: frozenset[str]
+
+
+def start_state(layout: Layout, goal: Goal) -> HouseState:
+    opened = {r.name for r in layout.receptacles if r.kind == "container" and not r.closed}
+    return HouseState(
+        here=layout.start, holder=layout.objects[goal.object], opened=frozenset(opened)
+    )
+
+
+def read_state(facts, goal: Goal) -> HouseState | None:
+    """The state of a running game, from TextWorld's facts (`at(P, room)`, `in(mug, I)`...);
+    None if the facts do not place the player and the object."""
+    here, holder, opened = "", "", set()
+    for fact in facts:
+        args = [a.name for a in fact.arguments]
+        if fact.name == "at" and args[0] == "P":
+            here = args[1]
+        elif fact.name in ("in", "on", "at") and args[0] == goal.object:
+            holder = args[1]
+        elif fact.name == "open":
+            opened.add(args[0])
+    if not here or not holder:
+        return None
+    return HouseState(here=here, holder=holder, opened=frozenset(opened))
+
+
+def expert_plan(layout: Layout, goal: Goal, state: HouseState | None = None) -> list[str]:
+    """From `state` (the start by default): walk to the object, open its container, take it,
+    walk to the target, open it, put the object there."""
+    state = state or start_state(layout, goal)
     plan: list[str] = []
-    here = layout.start
-    opened: set[str] = set()
+    here = state.here
+    opened = set(state.opened)
 
     def walk(to: str) -> None:
         nonlocal here
@@ -116,15 +154,21 @@ def expert_plan(layout: Layout, goal: Goal) -> list[str]:
         here = to
 
     def open_if_closed(rec: Receptacle) -> None:
-        if rec.kind == "container" and rec.closed and rec.name not in opened:
+        if rec.kind == "container" and rec.name not in opened:
             plan.append(f"open {rec.name}")
             opened.add(rec.name)
 
-    source = layout.receptacle(layout.objects[goal.object])
     target = layout.receptacle(goal.receptacle)
-    walk(source.room)
-    open_if_closed(source)
-    plan.append(f"take {goal.object} from {source.name}")
+    if state.holder == target.name:
+        return plan
+    if state.holder in layout.rooms:  # dropped on the floor
+        walk(state.holder)
+        plan.append(f"take {goal.object}")
+    elif state.holder != "I":
+        source = layout.receptacle(state.holder)
+        walk(source.room)
+        open_if_closed(source)
+        plan.append(f"take {goal.object} from {source.name}")
     walk(target.room)
     open_if_closed(target)
     verb = "insert" if target.kind == "container" else "put"
@@ -198,6 +242,42 @@ def _compile(game, path: Path) -> None:
     compile_game(game, options)
 
 
+def _listing(names: list[str]) -> str:
+    names = [f"a {n}" for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def describe(layout: Layout, facts) -> str:
+    """The player's room, terse and in a fixed form (as ALFWorld's text is): its receptacles
+    with what is visible in or on them, objects on the floor, and its exits. It stands in for
+    TextWorld's generated prose, whose flavour sentences only lengthen prompts."""
+    where: dict[str, list[str]] = {}
+    opened, here = set(), ""
+    for fact in facts:
+        args = [a.name for a in fact.arguments]
+        if fact.name == "at" and args[0] == "P":
+            here = args[1]
+        elif fact.name in ("in", "on", "at") and args[0] in layout.objects:
+            where.setdefault(args[1], []).append(args[0])
+        elif fact.name == "open":
+            opened.add(args[0])
+    parts = []
+    for rec in (r for r in layout.receptacles if r.room == here):
+        held = sorted(where.get(rec.name, []))
+        if rec.kind == "container" and rec.name not in opened:
+            parts.append(f"a {rec.name} (closed)")
+        else:
+            inside = f"{rec.prep} it: {_listing(held)}" if held else f"nothing {rec.prep} it"
+            parts.append(f"a {rec.name} ({'open; ' if rec.kind == 'container' else ''}{inside})")
+    text = f"You are in the {here}. You see {'; '.join(parts)}."
+    floor = sorted(where.get(here, []))
+    if floor:
+        text += f" On the floor: {_listing(floor)}."
+    i = layout.rooms.index(here) if here in layout.rooms else -1
+    exits = (["west"] if i > 0 else []) + (["east"] if 0 <= i < len(layout.rooms) - 1 else [])
+    return text + f" Exits: {', '.join(exits) or 'none'}."
+
+
 def clean(feedback: str) -> str:
     """Game text without the banner, the `>` prompt and its status line."""
     text = feedback
@@ -213,32 +293,59 @@ class HouseholdEpisode(Episode):
         self.env = env
         self.goal: Goal | None = None
         self._game = None
+        self._first_plan = 0  # expert steps from the start, and from the current state
+        self._plan_left: int | None = None
+        self._room = ""
 
     def _start(self, seed: int) -> tuple[str, str, list[str]]:
         import textworld
 
         self.goal = self.env.goal(seed)
         self.close()
-        infos = textworld.EnvInfos(admissible_commands=True, facts=True, description=True)
+        infos = textworld.EnvInfos(admissible_commands=True, facts=True)
         with warnings.catch_warnings():  # jericho cannot track scores of GameMaker games; unused
             warnings.simplefilter("ignore")
             self._game = textworld.start(
                 str(self.env.games_dir / self.goal.game), request_infos=infos
             )
         state = self._game.reset()
-        text = f"{clean(state.description)}\nYour task is to: {self.goal.text}"
-        return self.goal.text, text, _admissible(state)
+        self._first_plan = len(self.expert())
+        self._plan_left = self._steps_left(state)
+        self._room = _room(state.facts)
+        return (
+            self.goal.text,
+            describe(self.env.layout(self.goal.game), state.facts),
+            _admissible(state),
+        )
 
     def _act(self, action: str) -> tuple[str, float, bool, list[str]]:
         assert self._game is not None and self.goal is not None
         state, _score, _over = self._game.step(action)
         text = clean(state.feedback) or "Nothing happens."
+        room = _room(state.facts)
+        if room != self._room or action.split()[:1] == ["look"]:  # arrived: the new room
+            text = describe(self.env.layout(self.goal.game), state.facts)
+        self._room = room
         placed = any(
             fact.name == self.goal.prep
             and [a.name for a in fact.arguments] == [self.goal.object, self.goal.receptacle]
             for fact in state.facts
         )
+        self._plan_left = self._steps_left(state)
         return text, 1.0 if placed else 0.0, placed, _admissible(state)
+
+    def _steps_left(self, state) -> int | None:
+        assert self.goal is not None
+        now = read_state(state.facts or [], self.goal)
+        layout = self.env.layout(self.goal.game)
+        return None if now is None else len(expert_plan(layout, self.goal, now))
+
+    def progress(self) -> float | None:
+        """The share of the expert's plan from the start that is done: the expert's steps
+        from here, against those from the start (walking away from the goal lowers it)."""
+        if self._plan_left is None or not self._first_plan:
+            return None
+        return min(1.0, max(0.0, 1.0 - self._plan_left / self._first_plan))
 
     def expert(self) -> list[str]:
         if self.goal is None:
@@ -249,6 +356,11 @@ class HouseholdEpisode(Episode):
         if self._game is not None:
             self._game.close()
             self._game = None
+
+
+def _room(facts) -> str:
+    return next((f.arguments[1].name for f in facts or [] if f.name == "at"
+                 and f.arguments[0].name == "P"), "")  # fmt: skip
 
 
 def _admissible(state) -> list[str]:

@@ -35,8 +35,8 @@ def draft_plan(profile: dict[str, Any], index: int, seed: int = 0) -> RlPlan:
     updates: dict[str, Any] = {"learning_rate": default_lr(plan.method, route)}
     if route == "dpo":
         updates["dpo_beta"] = 0.1
-    if level == 3:
-        updates.update(max_completion_length=16, num_generations=4)
+    if level == 3:  # short actions; shaping, since success alone rarely pays a single step
+        updates.update(max_completion_length=16, num_generations=4, progress_weight=0.5)
     return plan.model_copy(update=updates)
 
 

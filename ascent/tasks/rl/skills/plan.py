@@ -40,6 +40,13 @@ class RlPlan(BaseModel):
     max_prompts: int = Field(1000, ge=1)
     # environments (level 3)
     max_turns: int = Field(8, ge=1, le=100)
+    progress_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the environment's progress change in the GRPO reward (shaping "
+        "for sparse success rewards; 0: success alone).",
+    )
     env_seeds: list[int] | None = None
     env_eval_seeds: list[int] | None = None
     seed: int = 0
@@ -63,6 +70,8 @@ class RlPlan(BaseModel):
                 f"group {self.num_generations}, beta={self.kl_beta:g}, lr={self.learning_rate:g}, "
                 f"{self.steps} steps, {self.max_completion_length} tokens"
             )
+            if self.reward == "env" and self.progress_weight:
+                detail += f", progress shaping {self.progress_weight:g}"
         return f"{what}; {train}, {detail}"
 
 

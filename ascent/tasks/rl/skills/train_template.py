@@ -15,7 +15,8 @@ Routes (PLAN["route"]), each a TRL trainer on CPU:
 Rewards (TASK["reward"]): `numeric` (the final number of the reply equals the answer), `code`
 (share of the problem's unit tests the program passes, each problem in its own process with a
 time limit), `judge` (the judge's verdict against the reference), `env` (the environment's reward
-for an action taken in a state reached by online rollouts). A reward function that raises is
+for an action taken in a state reached by online rollouts, plus PLAN["progress_weight"] times the
+change of the progress the environment reports, when it reports one). A reward function that raises is
 caught: the sample scores 0, the error is counted and reported, training goes on.
 
 Prints one line `ASCENT_RESULT {...}`: dev score, reward statistics, losses, what was trained.
@@ -239,23 +240,37 @@ ENV = None  # the environment client, see `environment()`
 
 
 def env_reward(completions, seed, history, **_):
-    """Reward of taking the sampled action in the state reached by replaying `history`.
+    """Reward of taking the sampled action in the state reached by replaying `history`: the
+    environment's reward plus, weighted by the plan's `progress_weight`, the change of the
+    progress the environment reports (potential-based shaping: a step toward the goal pays
+    before the goal does, a step away costs, the best policy stays the same).
     Each sample starts one episode of the environment's budget, so a sample whose replay
     fails scores 0 here and is counted: re-scoring the batch would replay (and pay for) the
     samples that worked a second time."""
     env = environment()
+    weight = PLAN.get("progress_weight", 0.0)
     out = []
     for completion, s, past in zip(completions, seed, history, strict=True):
         try:
-            env.reset(int(s))
+            before = env.reset(int(s))
             for action in json.loads(past):
-                env.step(action)
-            _, reward, _ = env.step(first_line(text_of(completion)))
+                before, _, _ = env.step(action)
+            after, reward, _ = env.step(first_line(text_of(completion)))
+            reward += weight * progress_change(before, after)
         except Exception as exc:
             reward_failed(exc)
             reward = 0.0
         out.append(float(reward))
     return out
+
+
+def progress_change(before, after):
+    """Progress after a step minus before it, when the environment reports both (else 0)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return 0.0
+    if before.get("progress") is None or after.get("progress") is None:
+        return 0.0
+    return float(after["progress"]) - float(before["progress"])
 
 
 REWARDS = {"numeric": numeric_reward, "code": code_reward, "judge": judge_reward, "env": env_reward}
