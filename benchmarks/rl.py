@@ -3,7 +3,7 @@ after an SFT warm-up on expert demonstrations, and after GRPO on online rollouts
 warm-up; then batched against one-episode-at-a-time rollout throughput.
 
     python benchmarks/rl.py [--model smollm2-135m-instruct|tiny-random-llama]
-                            [--sft-steps 20] [--grpo-steps 8] [--eval-episodes 20] ...
+                            [--sft-steps 36] [--grpo-steps 12] [--eval-episodes 20] ...
 
 Targets: the final stage at least +40 pp over the base within 30 CPU-minutes of training, and
 batched rollouts at least 3x the steps a second of one episode at a time. Prints a table (stage,
@@ -14,15 +14,15 @@ episodes of the household task's *training* seeds played through the environment
 `{prompt, action}` row a step, the prompt being the exact text the graded model sees), written
 as `public/demonstrations.jsonl`; each training stage is the RL skills' TRL script
 (`ascent/tasks/rl/skills/train_template.py`) rendered from a plan (route `sft`, then route `grpo`
-with the environment reward on the SFT model) and run as a subprocess, its environment being the
-prepared household task played in-process through `rlbench.household_client` (the `/env` API's
-contract). Held-out success is `rollout` on the task's held-out seeds, as `EnvGrader` plays
+with the environment reward shaped by progress, on the SFT model) and run as a subprocess, its
+environment being the prepared household task played in-process through
+`rlbench.household_client` (the `/env` API's contract). Held-out success is `rollout` on the task's held-out seeds, as `EnvGrader` plays
 them. CPU-seconds are the processes' user + system time (both cores count), so they do not
 depend on how loaded the machine is.
 
 Uses $ASCENT_HOME (prepares the household task there once, ~1 minute; converts SmolLM2 once).
-Run time: with SmolLM2 and the defaults, 47 minutes on 2 cores with `--threads 1` (use it
-whenever anything else runs: two-thread torch processes sharing two cores spin); with
+Run time: with SmolLM2 and the defaults, 39 minutes on 2 idle cores (run it alone: the
+throughput passes are timed, and torch processes sharing two cores spin); with
 `--model tiny-random-llama` and tiny sizes, 43 minutes under heavy shared load
 (docs/rl-envs.md, "Household RL benchmark").
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,13 +55,30 @@ class Store:
             )
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._refuse_newer_schema()
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            self._set_up(time.monotonic() + timeout)
         except sqlite3.DatabaseError as exc:
             raise _explain(exc, self.path) from exc
+
+    def _set_up(self, deadline: float) -> None:
+        """Schema check, WAL mode, migrations. Processes opening one new file at once (cells
+        sharing a node's scratch home) can meet SQLite's busy answers that skip the busy
+        timeout (switching to WAL, first reads of a fresh WAL file): retried until `deadline`."""
+        while True:
+            try:
+                self._refuse_newer_schema()
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+                return
+            except (sqlite3.OperationalError, StoreError) as exc:
+                cause = exc.__cause__ if isinstance(exc, StoreError) else exc
+                busy = isinstance(cause, sqlite3.OperationalError) and _is_busy(cause)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -266,9 +284,14 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    if _is_busy(exc):
         return StoreError(
             f"the store {path} is locked by another process",
             hint="wait for the other ascent command to finish, or use another ASCENT_HOME",
