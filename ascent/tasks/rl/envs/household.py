@@ -125,12 +125,10 @@ def start_state(layout: Layout, goal: Goal) -> HouseState:
 def read_state(facts, goal: Goal) -> HouseState | None:
     """The state of a running game, from TextWorld's facts (`at(P, room)`, `in(mug, I)`...);
     None if the facts do not place the player and the object."""
-    here, holder, opened = "", "", set()
+    here, holder, opened = _room(facts), "", set()
     for fact in facts:
         args = [a.name for a in fact.arguments]
-        if fact.name == "at" and args[0] == "P":
-            here = args[1]
-        elif fact.name in ("in", "on", "at") and args[0] == goal.object:
+        if fact.name in ("in", "on", "at") and args[0] == goal.object:
             holder = args[1]
         elif fact.name == "open":
             opened.add(args[0])
@@ -252,12 +250,10 @@ def describe(layout: Layout, facts) -> str:
     with what is visible in or on them, objects on the floor, and its exits. It stands in for
     TextWorld's generated prose, whose flavour sentences only lengthen prompts."""
     where: dict[str, list[str]] = {}
-    opened, here = set(), ""
+    opened, here = set(), _room(facts)
     for fact in facts:
         args = [a.name for a in fact.arguments]
-        if fact.name == "at" and args[0] == "P":
-            here = args[1]
-        elif fact.name in ("in", "on", "at") and args[0] in layout.objects:
+        if fact.name in ("in", "on", "at") and args[0] in layout.objects:
             where.setdefault(args[1], []).append(args[0])
         elif fact.name == "open":
             opened.add(args[0])
