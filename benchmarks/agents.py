@@ -7,10 +7,12 @@ that same wall-clock on its AutoML search. Prints, per agent, the any-medal rate
 MISS lines: gome >= greedy; every ablation <= gome; gome beats FLAML on >= 60% of tasks.
 
     python benchmarks/agents.py --quick     # 2 tasks x 8 agents x 1 seed, 90 s runs: ~14 min
-    python benchmarks/agents.py             # 12 tasks x 8 agents x 3 seeds, 300 s runs
+    python benchmarks/agents.py             # 12 tasks x 8 agents x 3 seeds, 120 s runs
 
-The full benchmark is 288 runs of 5 minutes: about 12.5 hours with 2 runs at once on 2 cores
-(`--parallel N` runs N at once). Quick-mode times are for an otherwise idle machine: on a
+The full benchmark is 288 runs of 2 minutes: about 4.8 hours with 2 runs at once on 2 cores
+(`--parallel N` runs N at once; `--seeds 0`, then `--seeds 1` ... split it into sittings, and
+`--sweep ID,ID,ID` prints them as one). A micro task's solution trains in 5-10 s, so 2 minutes
+is 10-20 evaluated solutions a run: enough for every agent to get past its drafts. Quick-mode times are for an otherwise idle machine: on a
 loaded one the wall-clock is the same but the agents get less done (use `--budget`). Runs go to
 $ASCENT_HOME (default /tmp/ascent-bench-home); `--sweep ID` prints the tables of an earlier
 sweep again and `--resume ID` finishes an interrupted one.
@@ -93,7 +95,7 @@ def main() -> int:
             if args.quick
             else [0, 1, 2]
         )
-        budget = args.budget or (90.0 if args.quick else 300.0)
+        budget = args.budget or (90.0 if args.quick else 120.0)
         name = "agents-quick" if args.quick else "agents"
         chosen = args.agents.split(",") if args.agents else LABELS
         variants = [v for v in VARIANTS if v["label"] in chosen]

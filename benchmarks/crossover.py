@@ -7,9 +7,9 @@ difference gome - greedy, and the targets as PASS / MISS lines: greedy ahead at 
 ahead at 0.9.
 
     python benchmarks/crossover.py --quick  # 2 tasks x 2 agents x 3 qualities, 1 seed, 90 s: ~10 min
-    python benchmarks/crossover.py          # 12 tasks x 2 agents x 3 qualities x 3 seeds, 300 s
+    python benchmarks/crossover.py          # 12 tasks x 2 agents x 3 qualities x 3 seeds, 120 s
 
-The full benchmark is 216 runs of 5 minutes: about 9.5 hours with 2 runs at once on 2 cores
+The full benchmark is 216 runs of 2 minutes: about 3.6 hours with 2 runs at once on 2 cores
 (`--parallel N` runs N at once). On a loaded machine the agents get less done in the same
 wall-clock (use `--budget`). Runs go to $ASCENT_HOME (default /tmp/ascent-bench-home);
 `--sweep ID` prints an earlier sweep again and `--resume ID` finishes an interrupted one.
@@ -107,7 +107,7 @@ def main() -> int:
             tasks = sorted(t.spec.id for t in Registry().all(family="mle"))
         default_seeds = [0] if args.quick else [0, 1, 2]
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else default_seeds
-        budget = args.budget or (90.0 if args.quick else 300.0)
+        budget = args.budget or (90.0 if args.quick else 120.0)
         name = "crossover-quick" if args.quick else "crossover"
         spec = build_spec(name, tasks, variants(), seeds, budget, cpus=cell_cpus())
         sweep_id = run_sweep(paths, spec, slots(args.parallel, cell_cpus())).sweep_id

@@ -29,7 +29,7 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="2 tasks, 1 seed, 90 s runs.")
     parser.add_argument("--tasks", help="Comma-separated task ids (default: every MLE task).")
     parser.add_argument("--seeds", help="Comma-separated seeds (default 0,1,2; quick: 0).")
-    parser.add_argument("--budget", type=float, help="Seconds per run (300; quick: 90).")
+    parser.add_argument("--budget", type=float, help="Seconds per run (120; quick: 90).")
     parser.add_argument(
         "--parallel", type=int, default=os.cpu_count() or 1, help="Runs at once (cores)."
     )

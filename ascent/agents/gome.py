@@ -18,13 +18,21 @@ recipe (plan overrides applied to every draft, e.g. a smaller run).
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ascent.agents.core import AgentContext, Journal, Node
 from ascent.agents.memory import Memory
 from ascent.agents.search import SearchAgent, robust_choice, scores
-from ascent.drivers.models import DiagnoseRequest, Diagnosis, Hypothesis, ProposeRequest
+from ascent.drivers.models import (
+    DiagnoseRequest,
+    Diagnosis,
+    Hypothesis,
+    ProposeRequest,
+    TaskBrief,
+)
 from ascent.errors import DriverError
+from ascent.tasks.skills import Skills
 
 MOMENTUM_WEIGHT = 0.5
 
@@ -152,6 +160,10 @@ class Gome(SearchAgent):
         except DriverError as exc:
             ctx.step("driver_error", call="propose", error=str(exc))
             return None
+        if use_memory:
+            proposals = (
+                self._untried(ctx.skills, ctx.brief, journal, parent, proposals) or proposals
+            )
         choice = self._choose(proposals, memory, parent.trace, round_, use_memory)
         ctx.step(
             "diagnose",
@@ -197,6 +209,32 @@ class Gome(SearchAgent):
             diagnosis=diagnosis,
             depth=parent.depth + 1,
         )
+
+    @staticmethod
+    def _untried(
+        skills: Skills,
+        brief: TaskBrief,
+        journal: Journal,
+        parent: Node,
+        proposals: list[Hypothesis],
+    ) -> list[Hypothesis]:
+        """The proposals whose edited plan no node has run yet: the journal remembers every
+        plan tried, so a change that leads back to one (another trace's draft, an edit undone)
+        is not paid for twice. Changes whose plan cannot be worked out here are kept."""
+        tried = {_plan_key(n.solution.plan) for n in journal.nodes if n.outcome is not None}
+        untried = []
+        for hypothesis in proposals:
+            if hypothesis.edit.get("ensemble") or not hypothesis.edit or not parent.solution.plan:
+                untried.append(hypothesis)
+                continue
+            try:
+                edited = skills.apply(parent.solution, hypothesis.edit, brief)
+            except ValueError:
+                untried.append(hypothesis)
+                continue
+            if _plan_key(edited.plan) not in tried:
+                untried.append(hypothesis)
+        return untried
 
     @staticmethod
     def _choose(
@@ -353,6 +391,11 @@ class Gome(SearchAgent):
     ) -> None:
         journal.state.update({"memory": memory.model_dump(), "best": best, "round": round_})
         ctx.save(journal)
+
+
+def _plan_key(plan: dict) -> str:
+    """A plan's identity for "tried before": its seed aside, a plan is the same idea."""
+    return json.dumps({k: v for k, v in plan.items() if k != "seed"}, sort_keys=True, default=str)
 
 
 def _history(node: Node) -> dict:

@@ -72,6 +72,7 @@ class Greedy(SearchAgent):
                             solution=best.solution,
                             outcome=best.outcome,
                             diagnosis=None,
+                            failures=self.tried_from(journal, best),
                         )
                     )
                 except DriverError as exc:

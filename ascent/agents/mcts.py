@@ -45,6 +45,7 @@ class Mcts(SearchAgent):
                             solution=leaf.solution,
                             outcome=leaf.outcome,
                             diagnosis=None,
+                            failures=self.tried_from(journal, leaf),
                         )
                     )
                 except DriverError as exc:

@@ -111,6 +111,17 @@ class SearchAgent(Agent):
                     return
                 ctx.step("debug", trace=node.trace, node=node.id, attempt=attempt + 1)
 
+    @staticmethod
+    def tried_from(journal: Journal, node: Node) -> list[str]:
+        """The changes already made to `node` (its children's), so that an expansion asks for
+        something else: a tree search sees the node's children, as AIDE's prompt shows the
+        attempts made so far."""
+        return [
+            child.hypothesis.change
+            for child in journal.nodes
+            if child.parent == node.id and child.hypothesis is not None
+        ]
+
     def best(self, journal: Journal, ctx: AgentContext, trace: int | None = None) -> Node | None:
         found = None
         for node in journal.nodes:

@@ -83,7 +83,9 @@ class ProposeRequest(_Model):
     outcome: Outcome
     diagnosis: Diagnosis | None = Field(None, description="None: propose undirected changes.")
     successes: list[dict[str, Any]] = Field(default_factory=list)
-    failures: list[str] = Field(default_factory=list)
+    failures: list[str] = Field(
+        default_factory=list, description="Changes tried already or failed: not to repeat."
+    )
     n: int = 4
 
 

@@ -374,6 +374,8 @@ def changes(direction: str, brief: TaskBrief, plan: MlePlan) -> list[Hypothesis]
     for change, edit, weight, why in out:
         if edit.get("set_model") == m and len(edit) == 1:
             continue  # not a change
+        if not _has_effect(edit, brief, plan):
+            continue
         if change in {h.change for h in result}:
             continue
         if probability and classification and edit.get("set_model") == "ridge":
@@ -397,3 +399,23 @@ def undirected(brief: TaskBrief, plan: MlePlan) -> list[Hypothesis]:
     for direction in DIRECTIONS:
         pool += changes(direction, brief, plan)
     return pool
+
+
+def _has_effect(edit: dict[str, Any], brief: TaskBrief, plan: MlePlan) -> bool:
+    """Whether an edit can change the predictions of this task at all: class weights only touch
+    classifiers, a log target only a regressor of a positive target. Such an edit would cost a
+    whole run to learn nothing."""
+    task_type = brief.facts.get("task_type", "")
+    classifier = task_type in ("binary", "multiclass", "image") or (
+        task_type == "ordinal"
+        and not (plan.ordinal_as_regression or edit.get("ordinal_as_regression"))
+    )
+    if edit.get("class_weight") and not classifier:
+        return False
+    regressor_of_positive_target = task_type not in (
+        "binary",
+        "multiclass",
+        "image",
+        "ordinal",
+    ) and bool(brief.profile.get("target_positive"))
+    return not edit.get("log_target") or regressor_of_positive_target
