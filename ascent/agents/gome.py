@@ -6,9 +6,9 @@ the success memory (momentum) and skip recent failures; implement the best; run 
 then in full; accept it as the trace's new best if local validation improves, else remember the
 failure; submit when it beats everything submitted. Several traces start from deliberately
 different drafts, run side by side, share their memories at intervals, and end in a merge (an
-ensemble of the trace bests, joined by the best model of another family when the bests are all
-one family), submitted when it is as good as the best member within that member's standard
-error. The final submission is chosen by local validation with the one-standard-error rule
+ensemble of the trace bests, joined by the best model of another kind when the bests are all
+one kind, e.g. boosted trees), submitted when it is as good as the best member within that
+member's standard error. The final submission is chosen by local validation with the one-standard-error rule
 (`robust_choice`): of the candidates validation cannot tell apart, the ensemble, else the
 steadiest across folds.
 
@@ -300,13 +300,13 @@ class Gome(SearchAgent):
         )
 
     def _merge(self, ctx: AgentContext, journal: Journal, best: dict[int, int]) -> None:
-        """Ensemble the traces' bests (plus the best of another model family when they are
-        all one family: averaging similar models cancels little), and submit the ensemble when
+        """Ensemble the traces' bests (plus the best of another kind of model when they are
+        all one kind: averaging similar models cancels little), and submit the ensemble when
         it is as good as the best member within that member's standard error."""
         ids = sorted(set(best.values()))
         if len(ids) < 2 or ctx.should_stop(reserve=5):
             return
-        ids += self._other_family(journal, ids, ctx.higher_is_better)
+        ids += self._other_family(ctx.skills, journal, ids, ctx.higher_is_better)
         members = [journal.get(i) for i in ids]
         solution = ctx.skills.ensemble([n.solution for n in members], ctx.brief)
         if solution is None:
@@ -328,17 +328,16 @@ class Gome(SearchAgent):
             self.maybe_submit(ctx, journal, node, reserve=0, robust=True)
 
     @staticmethod
-    def _other_family(journal: Journal, ids: list[int], higher_is_better: bool) -> list[int]:
-        """The best single model of a family none of `ids` uses, if `ids` share one family."""
-        families = {journal.get(i).solution.plan.get("model") for i in ids}
-        if len(families) != 1 or None in families:
+    def _other_family(
+        skills: Skills, journal: Journal, ids: list[int], higher_is_better: bool
+    ) -> list[int]:
+        """The best single model of another kind, if the models `ids` are all one kind (say
+        boosted trees: hist_gb and LightGBM err alike, and their average cancels little)."""
+        kinds = {skills.model_kind(journal.get(i).solution) for i in ids}
+        if len(kinds) != 1 or None in kinds:
             return []
         others = [
-            n
-            for n in journal.nodes
-            if n.ok
-            and not n.solution.plan.get("members")
-            and n.solution.plan.get("model") not in families
+            n for n in journal.nodes if n.ok and skills.model_kind(n.solution) not in (*kinds, None)
         ]
         if not others:
             return []

@@ -27,6 +27,10 @@ class Skills(Protocol):
 
     def ensemble(self, solutions: list[Solution], brief: TaskBrief) -> Solution | None: ...
 
+    def model_kind(self, solution: Solution) -> str | None:
+        """Which kind of model a single solution is (models of one kind err alike), or None."""
+        ...
+
     def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]: ...
 
     def outcome(
@@ -95,6 +99,9 @@ class ScriptSkills(ResultLineOutcome):
 
     def ensemble(self, solutions: list[Solution], brief: TaskBrief) -> Solution | None:
         return None  # trained models are not merged: the best one is kept
+
+    def model_kind(self, solution: Solution) -> str | None:
+        return None  # only ensembles need kinds, and these families have none
 
     def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]:
         flags = [self.quick_flag] if quick else []

@@ -12,6 +12,9 @@ from ascent.agents.core import Journal, Node
 from ascent.agents.gome import Gome
 from ascent.agents.search import robust_choice, standard_error
 from ascent.drivers.models import Outcome, Solution
+from ascent.tasks.mle.skills import MleSkills
+
+SKILLS = MleSkills()
 
 
 def node(node_id: int, score: float, std: float, model: str = "lightgbm", members: int = 0) -> Node:
@@ -59,7 +62,7 @@ def test_no_spread_means_the_best_score_wins_and_ties_go_to_the_first():
     assert robust_choice([a, b, c], higher_is_better=False) is b
 
 
-def test_a_merge_of_one_family_takes_in_the_best_of_another():
+def test_a_merge_of_one_kind_of_model_takes_in_the_best_of_another():
     journal = Journal(
         nodes=[
             node(0, 0.0483, 0.0571, model="hist_gb"),
@@ -68,12 +71,16 @@ def test_a_merge_of_one_family_takes_in_the_best_of_another():
             node(3, 0.0300, 0.0100),
             node(4, 0.0900, 0.0100, model="knn"),
             node(5, 0.0100, 0.0100, model="logistic", members=2),  # ensembles are not members
+            node(6, 0.0250, 0.0100, model="random_forest"),
         ]
     )
-    # two LightGBM bests: the best model of another family joins them (lowest log loss)
-    assert Gome._other_family(journal, [2, 3], higher_is_better=False) == [1]
-    assert Gome._other_family(journal, [2, 3], higher_is_better=True) == [4]
-    # bests of two families already: nothing is added
-    assert Gome._other_family(journal, [0, 2], higher_is_better=False) == []
-    journal.nodes[1].outcome.ok = False  # type: ignore[union-attr]
-    assert Gome._other_family(journal, [2, 3], higher_is_better=False) == [0]
+    # two LightGBM bests: the best model of another kind joins them (lowest log loss)
+    assert Gome._other_family(SKILLS, journal, [2, 3], higher_is_better=False) == [6]
+    assert Gome._other_family(SKILLS, journal, [2, 3], higher_is_better=True) == [4]
+    # hist_gb and LightGBM are one kind (boosted trees): bagged trees or a linear model join
+    assert Gome._other_family(SKILLS, journal, [0, 2], higher_is_better=False) == [6]
+    journal.nodes[6].outcome.ok = False  # type: ignore[union-attr]
+    assert Gome._other_family(SKILLS, journal, [0, 2], higher_is_better=False) == [1]
+    # bests of two kinds already: nothing is added
+    assert Gome._other_family(SKILLS, journal, [1, 2], higher_is_better=False) == []
+    assert Gome._other_family(SKILLS, journal, [2, 5], higher_is_better=False) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ascent.drivers.models import Solution, TaskBrief
-from ascent.tasks.mle.skills.plan import MlePlan, apply_edit, draft_plan
+from ascent.tasks.mle.skills.plan import MODEL_KINDS, MlePlan, apply_edit, draft_plan
 from ascent.tasks.mle.skills.profile import profile_data
 from ascent.tasks.mle.skills.render import plan_of, render
 from ascent.tasks.skills import ResultLineOutcome
@@ -58,6 +58,13 @@ class MleSkills(ResultLineOutcome):
             return None
         merged = MlePlan(model=members[0].model, members=members[:4], folds=plans[0].folds)
         return self.solution(merged, brief)
+
+    def model_kind(self, solution: Solution) -> str | None:
+        """The kind of a single model (boosted trees, linear...); None for an ensemble."""
+        plan = self.plan(solution)
+        if plan is None or plan.members:
+            return None
+        return MODEL_KINDS.get(plan.model, plan.model)
 
     def command(self, solution_path: str, out_path: str, quick: bool) -> list[str]:
         return [sys.executable, solution_path, "--out", out_path, *(["--quick"] if quick else [])]

@@ -21,6 +21,21 @@ Model = Literal[
 ]
 CLASSIFICATION = {"binary", "multiclass", "image", "ordinal"}
 
+# Families whose models make alike errors: boosted trees (hist_gb, lightgbm) are one kind, so an
+# average of the two cancels little; a linear model beside them cancels more.
+MODEL_KINDS: dict[str, str] = {
+    "hist_gb": "boosted trees",
+    "lightgbm": "boosted trees",
+    "random_forest": "bagged trees",
+    "extra_trees": "bagged trees",
+    "logistic": "linear",
+    "ridge": "linear",
+    "trend_linear": "linear",
+    "knn": "neighbours",
+    "svm": "kernel",
+    "naive_bayes": "naive bayes",
+}
+
 # Sensible starting hyperparameters of each model family.
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "hist_gb": {
