@@ -77,3 +77,17 @@ def test_tree_searches_ask_for_a_change_not_yet_made_to_the_node(brief_of):
     assert tried == [h.change for h in first]
     again = HeuristicDriver().propose(request.model_copy(update={"failures": tried}))
     assert not {h.change for h in again} & set(tried)
+
+
+def test_no_change_moves_the_yardstick(brief_of):
+    """Scores are compared across changes, so no change may alter the folds they come from: a
+    10-fold score (more training data per fold) would beat a 5-fold one without a better model."""
+    for task in ("diabetes-progression", "sunspot-activity", "penguin-species"):
+        brief, _ = brief_of(task)
+        for index in range(4):
+            draft = SKILLS.draft(brief, index, 0)
+            for hypothesis in rules.undirected(brief, SKILLS.plan(draft)):
+                if hypothesis.edit.get("ensemble"):
+                    continue
+                edited = SKILLS.apply(draft, hypothesis.edit, brief)
+                assert edited.plan["folds"] == draft.plan["folds"], (task, hypothesis.change)
