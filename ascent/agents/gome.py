@@ -8,9 +8,9 @@ failure; submit when it beats everything submitted. Several traces start from de
 different drafts, run side by side, share their memories at intervals, and end in a merge (an
 ensemble of the trace bests, joined by the best model of another kind when the bests are all
 one kind, e.g. boosted trees), submitted when it is as good as the best member within that
-member's standard error. The final submission is chosen by local validation with the one-standard-error rule
-(`robust_choice`): of the candidates validation cannot tell apart, the ensemble, else the
-steadiest across folds.
+member's standard error. The final submission is chosen by local validation with the
+one-standard-error rule (`robust_choice`): of the candidates validation cannot tell apart, the
+ensemble, else the steadiest across folds.
 
 Options: traces (K), diagnosis (on/off), memory (on/off), share_every (rounds), max_steps,
 recipe (plan overrides applied to every draft, e.g. a smaller run).
@@ -306,7 +306,7 @@ class Gome(SearchAgent):
         ids = sorted(set(best.values()))
         if len(ids) < 2 or ctx.should_stop(reserve=5):
             return
-        ids += self._other_family(ctx.skills, journal, ids, ctx.higher_is_better)
+        ids += self._other_kind(ctx.skills, journal, ids, ctx.higher_is_better)
         members = [journal.get(i) for i in ids]
         solution = ctx.skills.ensemble([n.solution for n in members], ctx.brief)
         if solution is None:
@@ -328,7 +328,7 @@ class Gome(SearchAgent):
             self.maybe_submit(ctx, journal, node, reserve=0, robust=True)
 
     @staticmethod
-    def _other_family(
+    def _other_kind(
         skills: Skills, journal: Journal, ids: list[int], higher_is_better: bool
     ) -> list[int]:
         """The best single model of another kind, if the models `ids` are all one kind (say

@@ -75,12 +75,12 @@ def test_a_merge_of_one_kind_of_model_takes_in_the_best_of_another():
         ]
     )
     # two LightGBM bests: the best model of another kind joins them (lowest log loss)
-    assert Gome._other_family(SKILLS, journal, [2, 3], higher_is_better=False) == [6]
-    assert Gome._other_family(SKILLS, journal, [2, 3], higher_is_better=True) == [4]
+    assert Gome._other_kind(SKILLS, journal, [2, 3], higher_is_better=False) == [6]
+    assert Gome._other_kind(SKILLS, journal, [2, 3], higher_is_better=True) == [4]
     # hist_gb and LightGBM are one kind (boosted trees): bagged trees or a linear model join
-    assert Gome._other_family(SKILLS, journal, [0, 2], higher_is_better=False) == [6]
+    assert Gome._other_kind(SKILLS, journal, [0, 2], higher_is_better=False) == [6]
     journal.nodes[6].outcome.ok = False  # type: ignore[union-attr]
-    assert Gome._other_family(SKILLS, journal, [0, 2], higher_is_better=False) == [1]
+    assert Gome._other_kind(SKILLS, journal, [0, 2], higher_is_better=False) == [1]
     # bests of two kinds already: nothing is added
-    assert Gome._other_family(SKILLS, journal, [1, 2], higher_is_better=False) == []
-    assert Gome._other_family(SKILLS, journal, [2, 5], higher_is_better=False) == []
+    assert Gome._other_kind(SKILLS, journal, [1, 2], higher_is_better=False) == []
+    assert Gome._other_kind(SKILLS, journal, [2, 5], higher_is_better=False) == []

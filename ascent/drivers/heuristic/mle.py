@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ascent.drivers.models import Diagnosis, Hypothesis, Outcome, TaskBrief
-from ascent.tasks.mle.skills.plan import MlePlan
+from ascent.tasks.mle.skills.plan import CLASSIFICATION, MlePlan
 
 TREES = {"hist_gb", "lightgbm", "random_forest", "extra_trees"}
 BOOSTING = {"hist_gb", "lightgbm"}
@@ -195,7 +195,7 @@ def wrong_diagnosis(correct: Diagnosis, pick: int) -> Diagnosis:
 def changes(direction: str, brief: TaskBrief, plan: MlePlan) -> list[Hypothesis]:
     """Candidate changes for a direction, with their structured edits."""
     task_type = brief.facts.get("task_type", "")
-    classification = task_type in ("binary", "multiclass", "image", "ordinal")
+    classification = task_type in CLASSIFICATION
     probability = brief.facts.get("prediction") == "probability"
     m, p = plan.model, plan.params
     out: list[tuple[str, dict[str, Any], float, str]] = []  # change, edit, relative gain, why
@@ -405,16 +405,9 @@ def _has_effect(edit: dict[str, Any], brief: TaskBrief, plan: MlePlan) -> bool:
     classifiers, a log target only a regressor of a positive target. Such an edit would cost a
     whole run to learn nothing."""
     task_type = brief.facts.get("task_type", "")
-    classifier = task_type in ("binary", "multiclass", "image") or (
-        task_type == "ordinal"
-        and not (plan.ordinal_as_regression or edit.get("ordinal_as_regression"))
-    )
+    as_regression = plan.ordinal_as_regression or edit.get("ordinal_as_regression")
+    classifier = task_type in CLASSIFICATION and not (task_type == "ordinal" and as_regression)
     if edit.get("class_weight") and not classifier:
         return False
-    regressor_of_positive_target = task_type not in (
-        "binary",
-        "multiclass",
-        "image",
-        "ordinal",
-    ) and bool(brief.profile.get("target_positive"))
-    return not edit.get("log_target") or regressor_of_positive_target
+    positive_target = task_type not in CLASSIFICATION and bool(brief.profile.get("target_positive"))
+    return not edit.get("log_target") or positive_target
