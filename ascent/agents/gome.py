@@ -2,7 +2,8 @@
 
 Each step of each trace: diagnose the trace's best solution (the gradient: problem, evidence,
 direction, expected gain, confidence); propose hypotheses in that direction; score them with
-the success memory (momentum) and skip recent failures; implement the best; run it fail-fast,
+the success memory (momentum) and skip recent failures and changes that lead back to a plan
+already run (asking the driver again when all do); implement the best; run it fail-fast,
 then in full; accept it as the trace's new best if local validation improves, else remember the
 failure; submit when it beats everything submitted. Several traces start from deliberately
 different drafts, run side by side, share their memories at intervals, and end in a merge (an
@@ -146,24 +147,21 @@ class Gome(SearchAgent):
                 )
             except DriverError as exc:
                 ctx.step("driver_error", call="diagnose", error=str(exc))
+        request = ProposeRequest(
+            brief=ctx.brief,
+            solution=parent.solution,
+            outcome=parent.outcome,
+            diagnosis=diagnosis,
+            successes=memory.summary(parent.trace) if use_memory else [],
+            failures=memory.failed(parent.trace) if use_memory else [],
+        )
         try:
-            proposals = ctx.driver.propose(
-                ProposeRequest(
-                    brief=ctx.brief,
-                    solution=parent.solution,
-                    outcome=parent.outcome,
-                    diagnosis=diagnosis,
-                    successes=memory.summary(parent.trace) if use_memory else [],
-                    failures=memory.failed(parent.trace) if use_memory else [],
-                )
-            )
+            proposals = ctx.driver.propose(request)
+            if use_memory:
+                proposals = self._new_proposals(ctx, journal, memory, parent, request, proposals)
         except DriverError as exc:
             ctx.step("driver_error", call="propose", error=str(exc))
             return None
-        if use_memory:
-            proposals = (
-                self._untried(ctx.skills, ctx.brief, journal, parent, proposals) or proposals
-            )
         choice = self._choose(proposals, memory, parent.trace, round_, use_memory)
         ctx.step(
             "diagnose",
@@ -209,6 +207,35 @@ class Gome(SearchAgent):
             diagnosis=diagnosis,
             depth=parent.depth + 1,
         )
+
+    def _new_proposals(
+        self,
+        ctx: AgentContext,
+        journal: Journal,
+        memory: Memory,
+        parent: Node,
+        request: ProposeRequest,
+        proposals: list[Hypothesis],
+    ) -> list[Hypothesis]:
+        """The proposals that lead to a plan not run yet. When every one leads back to a known
+        plan (the diagnosis' direction is used up), they count as tried and the driver is asked
+        once more, so the step goes elsewhere rather than paying again for a known result; if
+        that answer is all known plans too, the first answer stands."""
+        untried = self._untried(ctx.skills, ctx.brief, journal, parent, proposals)
+        if untried or not proposals:
+            return untried or proposals
+        for hypothesis in proposals:
+            memory.record_failure(parent.trace, hypothesis.change)
+        ctx.step(
+            "already_tried",
+            trace=parent.trace,
+            node=parent.id,
+            changes=[h.change for h in proposals],
+        )
+        again = ctx.driver.propose(
+            request.model_copy(update={"failures": memory.failed(parent.trace)})
+        )
+        return self._untried(ctx.skills, ctx.brief, journal, parent, again) or proposals
 
     @staticmethod
     def _untried(

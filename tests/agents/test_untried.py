@@ -3,10 +3,12 @@ already run, and the heuristic rules leave out edits that cannot change a task's
 
 from __future__ import annotations
 
-from ascent.agents.core import Journal
+from ascent.agents.core import AgentContext, Journal
 from ascent.agents.gome import Gome
+from ascent.agents.memory import Memory
+from ascent.drivers.heuristic import HeuristicDriver
 from ascent.drivers.heuristic import mle as rules
-from ascent.drivers.models import Hypothesis, Outcome
+from ascent.drivers.models import Hypothesis, Outcome, ProposeRequest
 from ascent.tasks.mle.skills import MleSkills
 
 SKILLS = MleSkills()
@@ -60,8 +62,6 @@ def test_edits_without_effect_on_the_task_are_not_proposed(brief_of):
 
 def test_tree_searches_ask_for_a_change_not_yet_made_to_the_node(brief_of):
     from ascent.agents.search import SearchAgent
-    from ascent.drivers.heuristic import HeuristicDriver
-    from ascent.drivers.models import ProposeRequest
 
     brief, _ = brief_of("diabetes-progression")
     draft = SKILLS.draft(brief, 0, 0)
@@ -91,3 +91,60 @@ def test_no_change_moves_the_yardstick(brief_of):
                     continue
                 edited = SKILLS.apply(draft, hypothesis.edit, brief)
                 assert edited.plan["folds"] == draft.plan["folds"], (task, hypothesis.change)
+
+
+def _context(brief, tmp_path, events: list) -> AgentContext:
+    """A context for planning only: nothing here runs a solution or submits one."""
+
+    def refuse(*_args):
+        raise AssertionError("planning must not run or submit anything")
+
+    return AgentContext(
+        brief=brief,
+        skills=SKILLS,
+        driver=HeuristicDriver(),
+        workspace=tmp_path,
+        inside_root=str(tmp_path),
+        run_in_sandbox=refuse,
+        submit_file=refuse,
+        select_submission=refuse,
+        remaining_seconds=lambda: 600.0,
+        remaining_submissions=lambda: 20,
+        emit=events.append,
+        journal_path=tmp_path / "journal.json",
+    )
+
+
+def test_when_every_proposal_is_a_known_plan_the_driver_is_asked_again(brief_of, tmp_path):
+    brief, _ = brief_of("diabetes-progression")
+    draft = SKILLS.draft(brief, 0, 0)
+    journal = Journal()
+    parent = journal.add(action="draft", solution=draft, outcome=Outcome(ok=True, valid_score=60))
+    # ensembles are never "known plans"; leave them out to see the rest used up
+    no_ensemble = ["variance:ensemble"]
+    request = ProposeRequest(
+        brief=brief, solution=draft, outcome=parent.outcome, n=2, failures=no_ensemble
+    )
+    first = HeuristicDriver().propose(request)
+    for hypothesis in first:  # every change proposed has already been run, by some trace
+        edited = SKILLS.apply(draft, hypothesis.edit, brief)
+        journal.add(trace=1, action="draft", solution=edited, outcome=Outcome(ok=True))
+    assert not Gome._untried(SKILLS, brief, journal, parent, first)
+    events: list = []
+    memory = Memory(failures={0: no_ensemble})
+    ctx = _context(brief, tmp_path, events)
+
+    chosen = Gome()._new_proposals(ctx, journal, memory, parent, request, first)
+
+    assert chosen and not {h.change for h in chosen} & {h.change for h in first}
+    assert Gome._untried(SKILLS, brief, journal, parent, chosen) == chosen
+    assert memory.failed(0) == no_ensemble + [h.change for h in first]
+    assert [e.action for e in events] == ["already_tried"]
+    assert events[0].detail["changes"] == [h.change for h in first]
+
+    # when the second answer leads only to known plans too, the first answer stands
+    for hypothesis in chosen:
+        edited = SKILLS.apply(draft, hypothesis.edit, brief)
+        journal.add(trace=1, action="draft", solution=edited, outcome=Outcome(ok=True))
+    fresh = Memory(failures={0: no_ensemble})
+    assert Gome()._new_proposals(ctx, journal, fresh, parent, request, first) == first
