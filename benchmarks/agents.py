@@ -72,7 +72,7 @@ def targets(rows, summaries) -> list[Target]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_sweep_arguments(parser)
     parser.add_argument("--agents", help="Comma-separated agent labels (default: all eight).")
     parser.add_argument(

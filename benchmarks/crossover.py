@@ -85,7 +85,7 @@ def targets(summaries: list[VariantSummary]) -> list[Target]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_sweep_arguments(parser)
     parser.add_argument(
         "--sweep", help="Only print the tables of this sweep (several: ID,ID pools their runs)."

@@ -157,7 +157,7 @@ def bare_cpu_seconds(tmp: Path, script: Path, sandbox: str, k: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"])
     parser.add_argument("--iterations", type=int, default=6000, help="Size of the CPU-bound work.")

@@ -31,7 +31,7 @@ RESULT = re.compile(r"^ASCENT_RESULT (\{.*\})$", re.M)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--sandbox", default="auto")

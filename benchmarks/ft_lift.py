@@ -44,7 +44,7 @@ def run_task(task_id: str, budget: str, home: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--budget", default="60m")
     parser.add_argument("--measure-baseline", action="store_true")

@@ -37,7 +37,7 @@ def copy_runs(target: Path, count: int) -> list[Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="How many runs (default 20).")
     parser.add_argument("--home", type=Path, help="Report the runs of this ascent home instead.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")

@@ -296,7 +296,7 @@ def table(report: Report) -> list[str]:
 
 
 def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Settings]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--work", help="Folder for the workspace (default: a new temporary one).")
     defaults = Settings()

@@ -25,7 +25,7 @@ from ascent.tasks.rl.envs import open_environment
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="tiny-random-llama")
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--batch", type=int, default=10)

@@ -156,7 +156,7 @@ def ratio_row(label: str, wall: float | None, serial: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=8, help="CPU-bound runs per sweep.")
     parser.add_argument(
         "--iterations", type=int, default=16000, help="Work of each run (~10 s of a core)."
