@@ -77,6 +77,15 @@ def pack(run_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
+def snapshot(run_dir: Path, timeout: float = CANCEL_GRACE * 5) -> bytes:
+    """The run folder packed under its lock. A retry is sent while the lost attempt's cell
+    process may still be saving its state in the head's folder (a home shared with the node,
+    or a cell on the head's own machine): its files are renamed into place as the walk reads
+    them, so the head waits until that process lets go of the run."""
+    with file_lock(run_dir / LOCK_NAME, timeout, f"the previous attempt at {run_dir.name}"):
+        return pack(run_dir)
+
+
 def unpack(data: bytes, runs: Path, run_id: str) -> Path:
     """Write a packed run folder into `runs`, replacing what was there, atomically enough: the
     old folder is only removed once the new one is complete."""
@@ -264,7 +273,7 @@ class RayExecutor:
 
         bundle: list[Any] = []
         if self.artifacts != "shared":
-            bundle = [ray.put(pack(self.paths.runs / job.run_id))]
+            bundle = [ray.put(snapshot(self.paths.runs / job.run_id))]
         ref = self._remote.options(
             num_cpus=job.cpus,
             memory=job.memory_mb * MIB,

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 
 import psutil
 import pytest
@@ -65,8 +66,8 @@ def run_in_thread(runner: SweepRunner):
     def target():
         try:
             box["state"] = runner.run()
-        except BaseException as exc:  # surfaced by the test
-            box["error"] = exc
+        except BaseException as exc:  # surfaced by the test, with where it was raised
+            box["error"] = "".join(traceback.format_exception(exc))
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
